@@ -1,0 +1,77 @@
+"""Where the course's files live, and the nbgrader API configured for them."""
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG_FILE = Path(__file__).with_name("nbgrader_config.py")
+
+
+class GraderError(Exception):
+    """A problem the instructor can fix (a wrong argument, a missing file); shown as one line."""
+
+
+@dataclass
+class Course:
+    root: Path = REPO
+    workdir: Path = REPO / "grader" / "work"
+    release_dir: Path = REPO / "assignments"
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def submitted_dir(self) -> Path:
+        return self.workdir / "submitted"
+
+    @property
+    def autograded_dir(self) -> Path:
+        return self.workdir / "autograded"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.workdir / "feedback"
+
+    @property
+    def gradebook_path(self) -> Path:
+        return self.workdir / "gradebook.db"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.gradebook_path}"
+
+    def assignment_ids(self) -> list[str]:
+        """Assignments are the folders of solutions/ that hold a notebook of the same name."""
+        return sorted(p.parent.name for p in self.source_dir.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+    def check_assignment(self, assignment_id: str) -> None:
+        if assignment_id not in self.assignment_ids():
+            known = ", ".join(self.assignment_ids()) or "none"
+            raise GraderError(f"unknown assignment {assignment_id!r} (known: {known})")
+
+    def config(self) -> Config:
+        cfg = PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
+        cd = cfg.CourseDirectory
+        cd.root = str(self.root)
+        cd.release_directory = str(self.release_dir)
+        cd.submitted_directory = str(self.submitted_dir)
+        cd.autograded_directory = str(self.autograded_dir)
+        cd.feedback_directory = str(self.feedback_dir)
+        cd.db_url = self.db_url
+        return cfg
+
+    def api(self, cell_timeout: int | None = None):
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        cfg = self.config()
+        if cell_timeout:
+            cfg.Execute.timeout = cell_timeout
+        api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        api.log.setLevel(logging.WARNING)
+        return api

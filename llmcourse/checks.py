@@ -1,0 +1,69 @@
+"""Visible checks that teach: when an answer is wrong they say how, and guess why.
+
+A check compares a student's tensor with an expected one that the notebook states (a worked
+example, or PyTorch's own operator), never with a hidden reference. On a mismatch it reports the
+first thing that is off (shape, dtype, NaNs, how many values agree) and any hint whose typical
+mistake reproduces the student's answer, e.g. ``("scores are sqrt(d) too large: did you scale?",
+lambda expected: expected * d ** 0.5)``.
+"""
+from typing import Callable, Iterable
+
+import torch
+
+Hint = tuple[str, Callable[[torch.Tensor], torch.Tensor]]
+
+
+class CheckFailed(AssertionError):
+    """A visible check found a wrong answer; the message says what is off."""
+
+
+def _matches(actual: torch.Tensor, candidate: torch.Tensor, atol: float, rtol: float) -> bool:
+    return (candidate.shape == actual.shape
+            and torch.allclose(actual.double(), candidate.double(), atol=atol, rtol=rtol, equal_nan=True))
+
+
+def check_close(actual, expected, name: str, *, atol: float = 1e-5, rtol: float = 1e-4,
+                hints: Iterable[Hint] = ()) -> None:
+    """Assert that ``actual`` equals ``expected`` within tolerance, explaining any difference."""
+    if not isinstance(actual, torch.Tensor):
+        raise CheckFailed(f"{name}: expected a torch.Tensor, got {type(actual).__name__}"
+                          + (" (did you forget to return?)" if actual is None else ""))
+    expected = torch.as_tensor(expected).to(actual.device)
+    problems = []
+    if actual.shape != expected.shape:
+        problems.append(f"shape is {tuple(actual.shape)}, expected {tuple(expected.shape)}")
+    elif actual.dtype == torch.bool or expected.dtype == torch.bool:
+        if actual.dtype != expected.dtype:
+            problems.append(f"dtype is {actual.dtype}, expected {expected.dtype}")
+        elif not torch.equal(actual, expected):
+            wrong = (actual != expected).sum().item()
+            problems.append(f"{wrong} of {actual.numel()} entries differ")
+    else:
+        if torch.isnan(actual).any() and not torch.isnan(expected).any():
+            rows = torch.isnan(actual).reshape(-1, actual.shape[-1]).all(-1).sum().item() if actual.dim() else 0
+            problems.append("contains NaN" + (f" ({rows} whole rows of NaN: are all keys masked in those rows?)"
+                                              if rows else ""))
+        close = torch.isclose(actual.double(), expected.double(), atol=atol, rtol=rtol)
+        if not close.all():
+            share = 100.0 * close.float().mean().item()
+            worst = (actual.double() - expected.double()).abs().nan_to_num(float("inf")).max().item()
+            problems.append(f"{share:.1f}% of values are correct; the largest difference is {worst:.3g}")
+    if not problems:
+        return
+    diagnosis = [label for label, mistake in hints if _matches(actual, mistake(expected), atol, rtol)]
+    message = f"{name}: " + "; ".join(problems)
+    if diagnosis:
+        message += "\n  hint: " + "\n  hint: ".join(diagnosis)
+    raise CheckFailed(message)
+
+
+def check_shape(actual, shape: tuple, name: str) -> None:
+    """Assert a tensor's shape, naming the dimension that is off."""
+    if not isinstance(actual, torch.Tensor):
+        raise CheckFailed(f"{name}: expected a torch.Tensor, got {type(actual).__name__}")
+    if tuple(actual.shape) != tuple(shape):
+        raise CheckFailed(f"{name}: shape is {tuple(actual.shape)}, expected {tuple(shape)}")
+
+
+def passed(name: str) -> None:
+    print(f"✓ {name}")

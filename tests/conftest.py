@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository's paths, the shared data directory, and one book build per session."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# The console script sits beside this interpreter (jupyter-book has no `python -m` entry).
+JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Tests read tiny Shakespeare from the shared copy, never from the network.
+if SHARED_DATA.is_dir():
+    os.environ.setdefault("LLMCOURSE_DATA_DIR", str(SHARED_DATA))
+
+
+def run(cmd, cwd=REPO, timeout=600, check=True, env=None):
+    """Run a command, returning the CompletedProcess; on failure show its output in the assertion."""
+    proc = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    if check:
+        assert proc.returncode == 0, (
+            f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+        )
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book once (warnings are errors) and return the HTML directory.
+
+    COURSE_BOOK_BUILD_DIR moves the build elsewhere, so that two builds never share a folder.
+    The execution cache lives beside the HTML, so local reruns do not execute unchanged demos again.
+    """
+    out = Path(os.environ.get("COURSE_BOOK_BUILD_DIR", REPO))
+    run([JUPYTER_BOOK, "build", ".", "--all", "-W", "--keep-going",
+         "--path-output", str(out)], timeout=1800)
+    html = out / "_build" / "html"
+    assert (html / "index.html").exists()
+    return html

@@ -1,0 +1,1 @@
+"""Catalogues of plausible wrong answers, one module per assignment: each must lose points."""

@@ -1,0 +1,126 @@
+"""Every assignment, graded as a class through the real CLI: the solution earns full marks, the
+blank release earns nothing, and every wrong version in tests/mutants/<id>.py loses points in the
+tests it names. Feedback and the grades CSV come out of the same run."""
+import csv
+import html as html_lib
+import importlib
+import re
+import shutil
+import sys
+
+import nbformat
+import pytest
+
+from tests.conftest import REPO, run
+from tests.studentwork import graded_cells, write_class
+
+ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+GRADER = [sys.executable, "-m", "grader"]
+
+
+def mutants_of(assignment_id):
+    return importlib.import_module(f"tests.mutants.{assignment_id}").MUTANTS
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """Collect, autograde, feedback and export one whole class of one assignment."""
+    assignment_id = request.param
+    tmp = tmp_path_factory.mktemp(f"class-{assignment_id}")
+    workdir, handed_in = tmp / "work", tmp / "handed-in"
+    mutants = mutants_of(assignment_id)
+    write_class(handed_in, assignment_id, mutants)
+    # The source notebook itself, handed in as it is, must also earn full marks.
+    shutil.copyfile(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", handed_in / "solution-source.ipynb")
+    common = [*GRADER, "--workdir", str(workdir)]
+    run([*common, "collect", assignment_id, str(handed_in)])
+    autograde = run([*common, "autograde", assignment_id, "--device", "cpu"], timeout=1800)
+    run([*common, "feedback", assignment_id])
+    run([*common, "export", "--out", str(tmp / "grades.csv")])
+    return dict(id=assignment_id, workdir=workdir, mutants=mutants, cells=graded_cells(workdir, assignment_id),
+                csv=tmp / "grades.csv", log=autograde.stdout)
+
+
+def total(cells):
+    return sum(score for score, _ in cells.values()), sum(max_score for _, max_score in cells.values())
+
+
+def test_every_assignment_has_a_mutant_catalogue():
+    for assignment_id in ASSIGNMENTS:
+        assert len(mutants_of(assignment_id)) >= 5, f"tests/mutants/{assignment_id}.py needs its wrong versions"
+
+
+def test_solution_earns_full_marks(graded):
+    for student in ("correct", "solution-source"):
+        score, max_score = total(graded["cells"][student])
+        assert max_score > 0
+        assert score == max_score, f"{student}: {graded['cells'][student]}\n{graded['log']}"
+
+
+def test_blank_release_earns_nothing(graded):
+    score, max_score = total(graded["cells"]["blank"])
+    assert (score, max_score > 0) == (0, True), graded["cells"]["blank"]
+
+
+def test_every_wrong_version_loses_points(graded):
+    full = total(graded["cells"]["correct"])[1]
+    report = []
+    for name, mutant in graded["mutants"].items():
+        cells = graded["cells"][f"mutant-{name}"]
+        score, _ = total(cells)
+        kept = [g for g in mutant.loses if cells[g][0] == cells[g][1]]
+        if score >= full or kept:
+            report.append(f"{name}: scored {score}/{full}; kept full points in {kept}")
+    assert not report, "wrong versions that were not caught:\n" + "\n".join(report)
+
+
+def test_export_has_one_row_per_student(graded):
+    with open(graded["csv"]) as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["student_id", "assignment", "score", "max_score"]
+    students = {r["student_id"] for r in rows if r["assignment"] == graded["id"]}
+    assert students == set(graded["cells"])
+    by_student = {r["student_id"]: r for r in rows if r["assignment"] == graded["id"]}
+    assert float(by_student["correct"]["score"]) == float(by_student["correct"]["max_score"])
+    assert float(by_student["blank"]["score"]) == 0
+
+
+def visible_text(html: str) -> str:
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def hidden_test_lines(assignment_id):
+    """Lines that occur only inside hidden-test regions of the source (long enough to be telling)."""
+    source = nbformat.read(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
+    hidden, elsewhere = set(), set()
+    for cell in source.cells:
+        outside = cell.source
+        for region in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            hidden |= {line.strip() for line in region.splitlines() if len(line.strip()) > 25}
+            outside = outside.replace(region, "")
+        elsewhere |= {line.strip() for line in outside.splitlines()}
+    return hidden - elsewhere
+
+
+def test_feedback_shows_results_but_no_hidden_tests(graded):
+    hidden = hidden_test_lines(graded["id"])
+    assert hidden
+    name = f"{graded['id']}.ipynb"
+    # The autograded notebooks do hold the hidden tests, so the check below can see a leak.
+    autograded = (graded["workdir"] / "autograded" / "correct" / graded["id"] / name).read_text()
+    assert any(line in autograded for line in hidden)
+    for student in graded["cells"]:
+        html = (graded["workdir"] / "feedback" / student / graded["id"] / name.replace(".ipynb", ".html")).read_text()
+        assert "BEGIN HIDDEN TESTS" not in html
+        if student != "solution-source":   # that one handed in the markers as its own answer
+            assert "BEGIN SOLUTION" not in html
+        text = visible_text(html)
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{student}'s feedback quotes hidden tests: {leaked[:3]}"
+        assert "Score:" in text
+
+
+def test_feedback_explains_what_failed(graded):
+    name = f"{graded['id']}.html"
+    blank = visible_text((graded["workdir"] / "feedback" / "blank" / graded["id"] / name).read_text())
+    assert "NotImplementedError" in blank
