@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from tests.conftest import REPO, run
-from tests.studentwork import graded_cells, write_class
+from tests.studentwork import graded_cells, secret_lines, write_class
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 GRADER = [sys.executable, "-m", "grader"]
@@ -89,21 +89,8 @@ def visible_text(html: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
 
 
-def hidden_test_lines(assignment_id):
-    """Lines that occur only inside hidden-test regions of the source (long enough to be telling)."""
-    source = nbformat.read(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
-    hidden, elsewhere = set(), set()
-    for cell in source.cells:
-        outside = cell.source
-        for region in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
-            hidden |= {line.strip() for line in region.splitlines() if len(line.strip()) > 25}
-            outside = outside.replace(region, "")
-        elsewhere |= {line.strip() for line in outside.splitlines()}
-    return hidden - elsewhere
-
-
 def test_feedback_shows_results_but_no_hidden_tests(graded):
-    hidden = hidden_test_lines(graded["id"])
+    hidden = secret_lines(graded["id"], kinds=("hidden",))
     assert hidden
     name = f"{graded['id']}.ipynb"
     # The autograded notebooks do hold the hidden tests, so the check below can see a leak.

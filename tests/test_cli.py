@@ -1,0 +1,59 @@
+"""The instructor CLI: wrong arguments and missing paths get one line and a non-zero exit."""
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+from tests.conftest import run
+from tests.studentwork import student_submission
+
+GRADER = [sys.executable, "-m", "grader"]
+
+
+def grader(tmp_path, *args):
+    return run([*GRADER, "--workdir", str(tmp_path / "work"), *args], check=False)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["frobnicate"], "invalid choice"),
+    (["collect", "attention"], "required"),
+    (["collect", "no-such-assignment", "."], "unknown assignment"),
+    (["collect", "attention", "/no/such/folder"], "no such file or directory"),
+    (["autograde", "attention"], "nothing to grade"),
+    (["autograde", "attention", "--timeout", "soon"], "invalid int value"),
+    (["feedback", "attention"], "no autograded submissions"),
+    (["export", "--out", "grades.csv"], "no gradebook"),
+    (["release", "no-such-assignment"], "unknown assignment"),
+])
+def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, says):
+    proc = grader(tmp_path, *args)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], proc.stderr
+
+
+def test_collect_reads_a_zip_in_both_layouts_and_reports_bad_files(tmp_path):
+    nb = nbformat.writes(student_submission("attention"))
+    archive = tmp_path / "lms-export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("alice.ipynb", nb)                      # <student_id>.ipynb
+        z.writestr("bob/attention-final.ipynb", nb)         # <student_id>/<anything>.ipynb
+        z.writestr("carol.ipynb", "{ this is not json")     # reported, not fatal
+        z.writestr("__MACOSX/._alice.ipynb", "junk")
+    proc = grader(tmp_path, "collect", "attention", str(archive))
+    assert proc.returncode == 0, proc.stderr
+    submitted = tmp_path / "work" / "submitted"
+    assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob"]
+    assert (submitted / "bob" / "attention" / "attention.ipynb").exists()
+    assert "carol" in proc.stdout and "not a readable notebook" in proc.stdout
+
+
+def test_collect_refuses_a_zip_that_escapes(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("../escaped.ipynb", "{}")
+    proc = grader(tmp_path, "collect", "attention", str(archive))
+    assert proc.returncode != 0 and "outside the archive" in proc.stderr
+    assert not (tmp_path / "escaped.ipynb").exists()
