@@ -1,0 +1,304 @@
+"""The book's chapters: one per section of the reading list, in its order, each with its readings
+(linked to the real thing), key ideas, discussion questions and a demo that ran at build time.
+
+Run with COURSE_BOOK_BUILD_DIR set to a scratch folder so the build does not touch the repository's
+_build (tests/conftest.py builds the book once per session)."""
+import ast
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from tests.conftest import REPO
+
+# The reading list's sections, in its order, and the folders the rest of the course links to.
+CHAPTERS = [
+    "week00", "week01", "implementation", "architecture", "pretraining", "data", "sft", "rlhf",
+    "prompting", "interpretability", "scaling", "efficiency", "deep-rl", "reasoning", "risks", "history",
+]
+
+# Every reading of the list, by (a distinctive part of) its title, chapter by chapter.
+LIST_READINGS = {
+    "week00": ["Neural Networks", "Neural Networks and Deep Learning", "Deep Learning"],
+    "week01": ["Transformers from Scratch", "The Illustrated Transformer", "The Illustrated GPT-2",
+               "Attention Is All You Need", "The Annotated Transformer"],
+    "implementation": ["Let's build GPT", "Zero to Hero"],
+    "architecture": ["Formal Algorithms for Transformers", "Using the Output Embedding to Improve Language Models",
+                     "Layer Normalization", "Root Mean Square Layer Normalization",
+                     "How to Train Really Large Models on Many GPUs?"],
+    "pretraining": ["Improving Language Understanding by Generative Pre-Training",
+                    "Language Models are Unsupervised Multitask Learners"],
+    "data": ["The Pile: An 800GB Dataset of Diverse Text for Language Modeling",
+             "Documenting Large Webtext Corpora", "Let's build the GPT Tokenizer",
+             "Neural Machine Translation of Rare Words with Subword Units"],
+    "sft": ["LoRA: Low-Rank Adaptation of Large Language Models", "ReFT: Representation Finetuning for Language Models",
+            "Training language models to follow instructions with human feedback"],
+    "rlhf": ["Deep reinforcement learning from human preferences", "RLHF: Reinforcement Learning from Human Feedback",
+             "Illustrating Reinforcement Learning from Human Feedback", "Constitutional AI",
+             "Open Problems and Fundamental Limitations of Reinforcement Learning from Human Feedback"],
+    "prompting": ["Language Models are Few-Shot Learners",
+                  "Chain-of-Thought Prompting Elicits Reasoning in Large Language Models"],
+    "interpretability": ["Zoom In: An Introduction to Circuits", "Toy Models of Superposition",
+                         "Towards Monosemanticity", "Scaling Monosemanticity", "Fact Finding",
+                         "How might LLMs store facts", "How to use and interpret activation patching",
+                         "Mechanistic Interpretability for AI Safety", "A Mathematical Framework for Transformer Circuits"],
+    "scaling": ["The Scaling Hypothesis", "More Is Different for AI", "The Bitter Lesson", "Neural scaling law",
+                "Scaling Laws for Neural Language Models", "Training Compute-Optimal Large Language Models",
+                "DeepSeek LLM", "Epoch AI", "Scaling LLM Test-Time Compute Optimally", "Scaling Scaling Laws with Board Games"],
+    "efficiency": ["Mixture-of-Experts (MoE) LLMs", "DeepSeekMoE", "DeepSeek-V2"],
+    "deep-rl": ["Introduction to RL", "algorithm documentation", "Reinforcement Learning: An Introduction",
+                "Proximal Policy Optimization Algorithms", "Policy Gradient methods", "Policy Gradient Methods",
+                "DeepSeekMath"],
+    "reasoning": ["Mastering the game of Go without human knowledge", "Thinking Fast and Slow with Deep Learning and Tree Search",
+                  "Iterated Distillation and Amplification", "Scaling test-time compute with open models", "DeepSeek-R1"],
+    "risks": ["Goal misgeneralisation", "Deceptive alignment", "Alignment faking in large language models",
+              "Frontier Models are Capable of In-context Scheming", "Supervising strong learners by amplifying weak experts",
+              "An overview of 11 proposals for building safe advanced AI"],
+    "history": ["Transformers: the Google scientists who pioneered an AI revolution",
+                "8 Google Employees Invented Modern AI", "Was Linguistic A.I. Created by Accident?",
+                "The Unreasonable Effectiveness of Recurrent Neural Networks", "The Making of ChatGPT"],
+}
+
+# Only these may be imported by a demo: the book must build from requirements.txt alone.
+DEMO_IMPORTS = {"numpy", "torch", "matplotlib", "ipywidgets", "math", "collections", "itertools", "random",
+                "functools", "time"}
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+BADGES = {"Core", "Optional"}
+
+
+def toc_files():
+    """Every file named in _toc.yml, in order."""
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                yield node["file"]
+            for key in ("root", ):
+                if key in node:
+                    yield node[key]
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+    return list(walk(yaml.safe_load((REPO / "_toc.yml").read_text())))
+
+
+def demo_docs():
+    """The demo notebooks of the chapters: book/<chapter>/<name> entries of the toc other than index."""
+    docs = []
+    for doc in toc_files():
+        parts = Path(doc).parts
+        if len(parts) == 3 and parts[0] == "book" and parts[1] in CHAPTERS and parts[2] != "index":
+            docs.append(doc)
+    return docs
+
+
+def demo_source(doc):
+    for suffix in (".ipynb", ".md"):
+        if (REPO / f"{doc}{suffix}").exists():
+            return REPO / f"{doc}{suffix}"
+    raise AssertionError(f"{doc} is in the toc but has no .ipynb or .md source")
+
+
+def soup(html_dir, doc):
+    page = html_dir / f"{doc}.html"
+    assert page.exists(), f"{doc} did not render ({page.relative_to(html_dir)} is missing)"
+    return BeautifulSoup(page.read_text(), "html.parser")
+
+
+def main_content(page):
+    article = page.find("article") or page.find("main")
+    assert article is not None, "page has no <article>/<main> element"
+    return article
+
+
+def readings(article):
+    """(title, meta paragraph) of every reading: an h3 section whose first paragraph carries a
+    Core/Optional badge."""
+    found = []
+    for section in article.find_all("section"):
+        heading = section.find(["h1", "h2", "h3", "h4"], recursive=False)
+        if heading is None or heading.name != "h3":
+            continue
+        para = section.find("p", recursive=False)
+        badges = {b.get_text(strip=True) for b in para.find_all(class_="sd-badge")} if para else set()
+        if badges & BADGES:
+            found.append((heading.get_text(" ", strip=True).rstrip("#").strip(), para))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure: the 16 chapters, in the list's order, in the toc and rendered.
+
+def test_chapters_are_in_the_toc_in_the_lists_order():
+    files = toc_files()
+    assert files[0] == "book/intro"
+    chapter_pages = [f for f in files if f.startswith("book/") and f.endswith("/index")]
+    assert chapter_pages == [f"book/{c}/index" for c in CHAPTERS]
+    assert "book/syllabus" in files and "book/instructors" in files
+
+
+def test_week1_keeps_the_attention_assignment_as_its_section():
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    week1 = [ch for part in toc["parts"] for ch in part["chapters"] if ch["file"] == "book/week01/index"]
+    assert week1 and "assignments/attention/attention" in [s["file"] for s in week1[0].get("sections", [])]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_renders_with_its_sections(built_book, chapter):
+    article = main_content(soup(built_book, f"book/{chapter}/index"))
+    assert article.find("h1"), "no title"
+    ids = {s.get("id") for s in article.find_all("section")}
+    for required in ("readings", "key-ideas", "discussion-questions"):
+        if required == "readings" and chapter in {"sft", "deep-rl", "efficiency", "risks"}:
+            continue  # these chapters group their readings under the list's own sub-headings
+        assert required in ids, f"{chapter} has no '{required}' section"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_discussion_questions(built_book, chapter):
+    article = main_content(soup(built_book, f"book/{chapter}/index"))
+    section = article.find("section", id="discussion-questions")
+    assert section is not None, f"{chapter} has no discussion-questions section"
+    questions = section.find_all("li")
+    assert len(questions) >= 4, f"{chapter} has only {len(questions)} discussion questions"
+    assert all(q.get_text(strip=True).endswith(("?", ".", ")")) for q in questions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readings: every reading of the list appears, marked core or optional, linked to the real thing.
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_reading_of_the_list_appears(built_book, chapter):
+    article = main_content(soup(built_book, f"book/{chapter}/index"))
+    titles = " | ".join(title for title, _ in readings(article)).lower()
+    titles = titles.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    missing = [t for t in LIST_READINGS[chapter] if t.lower() not in titles]
+    assert not missing, f"{chapter} lacks readings titled {missing}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_reading_links_are_absolute_urls(built_book, chapter):
+    article = main_content(soup(built_book, f"book/{chapter}/index"))
+    found = readings(article)
+    assert found, f"{chapter} has no readings marked Core or Optional"
+    for title, para in found:
+        links = [a.get("href", "") for a in para.find_all("a")]
+        assert links, f"reading {title!r} has no link"
+        bad = [h for h in links if not re.match(r"^https?://[^/\s]+\.[^/\s]+", h)]
+        assert not bad, f"reading {title!r} links to {bad}: readings must link to absolute http(s) URLs"
+    # and nothing anywhere on the page is a placeholder link
+    assert not article.find_all("a", href="#")
+    assert "(#)" not in article.get_text()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_marks_core_readings(built_book, chapter):
+    article = main_content(soup(built_book, f"book/{chapter}/index"))
+    kinds = [{b.get_text(strip=True) for b in para.find_all(class_="sd-badge")} & BADGES for _, para in readings(article)]
+    assert all(len(k) == 1 for k in kinds), "each reading carries exactly one of Core / Optional"
+    assert any("Core" in k for k in kinds), f"{chapter} has no core reading"
+
+
+def test_internal_links_resolve(built_book):
+    """Cross-references between pages (chapters, demos, assignments) point at pages that exist."""
+    for doc in toc_files():
+        if not doc.startswith("book/"):
+            continue
+        page = built_book / f"{doc}.html"
+        for a in main_content(soup(built_book, doc)).find_all("a", href=True):
+            href = a["href"]
+            if re.match(r"^[a-z]+:", href) or href.startswith("#"):
+                continue
+            target = (page.parent / href.split("#")[0]).resolve()
+            assert target.exists(), f"{doc} links to {href}, which does not exist"
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: none empty, none leaking solutions.
+
+def test_no_page_is_empty(built_book):
+    for doc in toc_files():
+        article = main_content(soup(built_book, doc))
+        text = article.get_text(" ", strip=True)
+        assert len(text) > 400, f"{doc} is nearly empty ({len(text)} characters)"
+
+
+def test_no_solution_or_hidden_test_text_in_the_html(built_book):
+    for page in built_book.rglob("*.html"):
+        raw = page.read_text(errors="replace")
+        for marker in MARKERS:
+            assert marker not in raw, f"{page.relative_to(built_book)} shows {marker!r}"
+
+
+def test_syllabus_and_instructor_pages(built_book):
+    syllabus = main_content(soup(built_book, "book/syllabus")).get_text(" ", strip=True)
+    for phrase in ("Prerequisites", "hidden tests", "visible check", ".ipynb", "schedule"):
+        assert phrase in syllabus, f"the syllabus does not mention {phrase!r}"
+    for chapter in CHAPTERS:
+        assert f"{chapter}/index.html" in str(soup(built_book, "book/syllabus")), f"the syllabus skips {chapter}"
+    instructors = main_content(soup(built_book, "book/instructors")).get_text(" ", strip=True)
+    for command in ("release", "collect", "autograde", "feedback", "export", "publish"):
+        assert f"python -m grader {command}" in instructors, f"the instructors' page lacks {command!r}"
+    assert "private" in instructors and "gradebook" in instructors
+
+
+# ---------------------------------------------------------------------------------------------
+# Demos: every chapter but Week 1 has one; they ran at build time, quickly, and draw figures.
+
+def test_every_chapter_but_week1_has_a_demo():
+    chapters_with_demo = {Path(d).parts[1] for d in demo_docs()}
+    assert set(CHAPTERS) - {"week01"} <= chapters_with_demo, sorted(set(CHAPTERS) - {"week01"} - chapters_with_demo)
+
+
+@pytest.mark.parametrize("doc", demo_docs())
+def test_demo_source_is_clean_and_self_contained(doc):
+    path = demo_source(doc)
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name}: commit demos without outputs"
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    else:
+        text = path.read_text()
+        assert "kernelspec" in text.split("---")[1], f"{path.name} lacks jupytext/kernelspec front matter"
+        code = "\n".join(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S))
+    modules = set()
+    for node in ast.walk(ast.parse("\n".join(l for l in code.splitlines() if not l.lstrip().startswith(("%", "!"))))):
+        if isinstance(node, ast.Import):
+            modules |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            modules.add(node.module.split(".")[0])
+    assert modules <= DEMO_IMPORTS, f"{path.name} imports {sorted(modules - DEMO_IMPORTS)}"
+
+
+@pytest.mark.parametrize("doc", demo_docs())
+def test_demo_page_shows_a_figure(built_book, doc):
+    article = main_content(soup(built_book, doc))
+    images = [img for img in article.find_all("img") if "_images/" in img.get("src", "")]
+    assert images, f"{doc} shows no figure"
+    for img in images:
+        target = (built_book / f"{doc}.html").parent / img["src"]
+        assert target.exists() and target.stat().st_size > 2000, f"{doc}: figure {img['src']} is missing or tiny"
+    assert not article.find_all(class_="output error"), f"{doc} shows an error output"
+    assert "Traceback" not in article.get_text()
+
+
+def test_demos_ran_within_a_minute(built_book):
+    """jupyter-cache records how long each demo took to execute during the build."""
+    db = built_book.parent / ".jupyter_cache" / "global.db"
+    assert db.exists(), "no execution cache next to the HTML: did the demos execute?"
+    rows = sqlite3.connect(db).execute("SELECT uri, data FROM nbcache").fetchall()
+    seconds = {Path(uri).resolve(): json.loads(data or "{}").get("execution_seconds") for uri, data in rows}
+    for doc in demo_docs():
+        took = seconds.get(demo_source(doc).resolve())
+        assert took is not None, f"{doc} was not executed at build time"
+        assert took < 60, f"{doc} took {took:.0f} s to execute (limit 60 s)"
