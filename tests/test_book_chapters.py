@@ -206,6 +206,19 @@ def test_each_chapter_marks_core_readings(built_book, chapter):
     assert any("Core" in k for k in kinds), f"{chapter} has no core reading"
 
 
+def test_chapter_links_each_assignment_listed_under_it(built_book):
+    """An assignment in the toc under a chapter is linked from that chapter's page (and no chapter
+    links an assignment page that is not built)."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    for part in toc["parts"]:
+        for chapter in part["chapters"]:
+            for section in chapter.get("sections", []):
+                if section["file"].startswith("assignments/"):
+                    page = str(soup(built_book, chapter["file"]))
+                    name = Path(section["file"]).name
+                    assert f"assignments/{name}/{name}.html" in page, f"{chapter['file']} does not link {section['file']}"
+
+
 def test_internal_links_resolve(built_book):
     """Cross-references between pages (chapters, demos, assignments) point at pages that exist."""
     for doc in toc_files():
