@@ -4,6 +4,7 @@
 Run with COURSE_BOOK_BUILD_DIR set to a scratch folder so the build does not touch the repository's
 _build (tests/conftest.py builds the book once per session)."""
 import ast
+import html as html_lib
 import json
 import re
 import sqlite3
@@ -244,10 +245,16 @@ def test_no_page_is_empty(built_book):
 
 
 def test_no_solution_or_hidden_test_text_in_the_html(built_book):
-    for page in built_book.rglob("*.html"):
-        raw = page.read_text(errors="replace")
+    """Neither the HTML (as markup or as visible text) nor the page sources the site serves
+    (_sources/, downloadable notebooks) contain nbgrader's solution or hidden-test markers."""
+    served = [p for p in built_book.rglob("*") if p.is_file() and p.suffix in {".html", ".md", ".ipynb", ".txt"}
+              and "_static" not in p.parts]
+    for path in served:
+        raw = path.read_text(errors="replace")
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", raw)) if path.suffix == ".html" else raw
+        text = re.sub(r"\s+", " ", text)
         for marker in MARKERS:
-            assert marker not in raw, f"{page.relative_to(built_book)} shows {marker!r}"
+            assert marker not in raw and marker not in text, f"{path.relative_to(built_book)} shows {marker!r}"
 
 
 def test_syllabus_and_instructor_pages(built_book):
