@@ -1,4 +1,4 @@
-"""``python -m grader``: release, collect, autograde, feedback and export, over nbgrader."""
+"""``python -m grader``: release, collect, autograde, feedback, export, merge and check, over nbgrader."""
 import argparse
 import csv
 import os
@@ -23,20 +23,6 @@ def _first_error_line(result: dict) -> str:
     return lines[-1].strip()
 
 
-# --- release -------------------------------------------------------------------------------
-
-def cmd_release(course: Course, args) -> None:
-    ids = args.assignment or course.assignment_ids()
-    for assignment_id in ids:
-        course.check_assignment(assignment_id)
-    api = course.api()
-    for assignment_id in ids:
-        result = api.generate_assignment(assignment_id, force=True, create=True)
-        if not result["success"]:
-            raise GraderError(f"release of {assignment_id} failed: {_first_error_line(result)}")
-        print(f"released {assignment_id} -> {course.release_dir / assignment_id}")
-
-
 def ensure_in_gradebook(course: Course, api, assignment_id: str) -> None:
     """Teach the gradebook an assignment (its hidden tests, checksums) from its source notebook."""
     from nbgrader.api import MissingEntry
@@ -50,80 +36,78 @@ def ensure_in_gradebook(course: Course, api, assignment_id: str) -> None:
     # Generating the student version is how nbgrader records an assignment; write it somewhere
     # temporary so that the committed assignments/ are left exactly as they are.
     with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
-        scratch = Course(root=course.root, workdir=course.workdir, release_dir=Path(tmp))
+        scratch = Course(root=course.root, workdir=course.workdir, release_dir=Path(tmp),
+                         gradebook_file=course.gradebook_file)
         result = scratch.api().generate_assignment(assignment_id, force=True, create=True)
     if not result["success"]:
         raise GraderError(f"could not record {assignment_id} in the gradebook: {_first_error_line(result)}")
 
 
-# --- collect -------------------------------------------------------------------------------
+def cmd_release(course: Course, args) -> None:
+    ids = args.assignment or course.assignment_ids()
+    for assignment_id in ids:
+        course.check_assignment(assignment_id)
+    api = course.api()
+    for assignment_id in ids:
+        result = api.generate_assignment(assignment_id, force=True, create=True)
+        if not result["success"]:
+            raise GraderError(f"release of {assignment_id} failed: {_first_error_line(result)}")
+        print(f"released {assignment_id} -> {course.release_dir / assignment_id}")
+
 
 def cmd_collect(course: Course, args) -> None:
-    from grader.submissions import file_submission, find_submissions, opened
+    from grader.collect import collect
 
-    course.check_assignment(args.assignment)
-    with opened(Path(args.path)) as folder:
-        found, problems = find_submissions(folder)
-        latest = {}
-        for item in found:
-            earlier = latest.get(item.student_id)
-            if earlier is not None:
-                newer, older = sorted([earlier, item], key=lambda f: f.path.stat().st_mtime, reverse=True)
-                problems.append(f"{item.student_id}: two notebooks ({older.path.name}, {newer.path.name}); "
-                                f"kept the newer one, {newer.path.name}")
-                item = newer
-            latest[item.student_id] = item
-        collected = 0
-        for student_id, item in sorted(latest.items()):
-            try:
-                file_submission(course, args.assignment, item)
-                collected += 1
-            except GraderError as err:
-                problems.append(f"{student_id}: {err}")
-    for line in problems:
-        print(f"  ! {line}")
-    print(f"collected {collected} submission(s) of {args.assignment} into {course.submitted_dir}")
-    if not latest:
-        raise GraderError(f"no notebooks found in {args.path}")
+    for line in collect(course, args.assignment, Path(args.path), args.student_pattern):
+        print(line)
 
 
-# --- autograde -----------------------------------------------------------------------------
+def _limits(args):
+    from grader.autograde import Limits
 
-def submitted_students(course: Course, assignment_id: str) -> list[str]:
-    return sorted(p.parent.name for p in course.submitted_dir.glob(f"*/{assignment_id}") if p.is_dir())
+    return Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                  memory_mb=args.memory_mb, device=args.device)
 
 
 def cmd_autograde(course: Course, args) -> None:
+    from grader.autograde import autograde, parse_shard
+
     course.check_assignment(args.assignment)
-    if args.device:
-        os.environ["LLMCOURSE_DEVICE"] = args.device   # the grading kernels inherit it
-    students = args.student or submitted_students(course, args.assignment)
-    if not students:
-        raise GraderError(f"nothing to grade: no submissions of {args.assignment} in {course.submitted_dir} "
-                          f"(run python -m grader collect {args.assignment} PATH first)")
-    api = course.api(cell_timeout=args.timeout)
-    ensure_in_gradebook(course, api, args.assignment)
-    failures = 0
-    for student_id in students:
-        result = api.autograde(args.assignment, student_id, force=True, create=True)
-        if result["success"]:
-            score, max_score = submission_score(course, args.assignment, student_id)
-            print(f"{student_id}: {score:g} / {max_score:g}")
-        else:
-            failures += 1
-            print(f"{student_id}: not graded: {_first_error_line(result)}")
-    print(f"autograded {len(students) - failures} of {len(students)} submission(s) of {args.assignment}")
+    shard = parse_shard(args.shard) if args.shard else None
+    jobs = args.jobs or os.cpu_count() or 1
+    for line in autograde(course, args.assignment, args.student, jobs, shard, args.force, _limits(args)):
+        print(line)
 
 
-def submission_score(course: Course, assignment_id: str, student_id: str) -> tuple[float, float]:
-    from nbgrader.api import Gradebook
+def cmd_grade_one(course: Course, args) -> None:
+    """The worker behind autograde: grade one student into the gradebook given, answer in JSON."""
+    import json
 
-    with Gradebook(course.db_url, course.config().CourseDirectory.course_id) as gb:
-        submission = gb.find_submission(assignment_id, student_id)
-        return submission.score, submission.max_score
+    from grader.autograde import grade_one
+
+    course.gradebook_file = Path(args.gradebook)
+    print(json.dumps(grade_one(course, args.assignment, args.student_id, _limits(args))))
 
 
-# --- feedback ------------------------------------------------------------------------------
+def cmd_merge(course: Course, args) -> None:
+    from grader import gradebook
+
+    shards = [Path(p) for p in args.shard_gradebooks] or sorted((course.workdir / "shards").glob("*.db"))
+    if not shards:
+        raise GraderError(f"no shard gradebooks in {course.workdir / 'shards'} (or name them)")
+    if not course.gradebook_path.exists():
+        raise GraderError(f"no class gradebook at {course.gradebook_path}: release or autograde once first")
+    for shard in shards:
+        if not shard.exists():
+            raise GraderError(f"no such shard gradebook: {shard}")
+        merged = gradebook.merge_gradebook(shard, course.gradebook_path)
+        print(f"merged {len(merged)} submission(s) from {shard}")
+    from grader.autograde import write_report
+
+    for assignment_id in course.assignment_ids():
+        if (course.submitted_dir).exists() and any(course.submitted_dir.glob(f"*/{assignment_id}")):
+            write_report(course, assignment_id)
+
 
 def cmd_feedback(course: Course, args) -> None:
     course.check_assignment(args.assignment)
@@ -136,8 +120,6 @@ def cmd_feedback(course: Course, args) -> None:
     for student_id in graded:
         print(f"{student_id}: {course.feedback_dir / student_id / args.assignment / (args.assignment + '.html')}")
 
-
-# --- export --------------------------------------------------------------------------------
 
 def cmd_export(course: Course, args) -> None:
     from nbgrader.api import Gradebook, MissingEntry
@@ -165,7 +147,43 @@ def cmd_export(course: Course, args) -> None:
     print(f"wrote {len(rows)} grade(s) to {out}")
 
 
-# --- the command line ----------------------------------------------------------------------
+def cmd_check(course: Course, args) -> None:
+    """Execute every solution notebook through the real grader and require full marks."""
+    import shutil
+
+    from grader.autograde import Limits, autograde
+    from nbgrader.api import Gradebook
+
+    if args.device == "cuda":
+        import torch
+        if not torch.cuda.is_available():
+            raise GraderError("--device cuda: no CUDA device here")
+    ids = args.assignment or course.assignment_ids()
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as tmp:
+        check = Course(root=course.root, workdir=Path(tmp) / "work", release_dir=course.release_dir)
+        for assignment_id in ids:
+            check.check_assignment(assignment_id)
+            folder = check.submitted_dir / "solution" / assignment_id
+            folder.mkdir(parents=True)
+            shutil.copyfile(course.source_dir / assignment_id / f"{assignment_id}.ipynb", folder / f"{assignment_id}.ipynb")
+            for line in autograde(check, assignment_id, None, 1, None, True, Limits(device=args.device), progress=False):
+                print(line)
+            with Gradebook(check.db_url, "transformers-course") as gb:
+                submission = gb.find_submission(assignment_id, "solution")
+                if submission.score != submission.max_score:
+                    failures.append(f"{assignment_id}: {submission.score:g} / {submission.max_score:g}")
+    if failures:
+        raise GraderError("solutions without full marks: " + "; ".join(failures))
+    print(f"check: every solution earns full marks on {args.device or 'the default device'}")
+
+
+def _add_limit_flags(p):
+    p.add_argument("--timeout", type=int, help="seconds a cell may run (default: the config's, 120)")
+    p.add_argument("--notebook-timeout", type=int, help="seconds a whole notebook may run (default: 600)")
+    p.add_argument("--memory-mb", type=int, help="memory a notebook's kernel may use (default: 4096; 0: no limit)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="device for the notebooks (default: CUDA when present)")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m grader", description=__doc__)
@@ -181,14 +199,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="file handed-in notebooks from a folder or a .zip for grading")
     p.add_argument("assignment")
     p.add_argument("path", help="folder or .zip of <student_id>.ipynb or <student_id>/<anything>.ipynb")
+    p.add_argument("--student-pattern", metavar="REGEX",
+                   help="where the student id is in each file name: the group 'student', or the first group "
+                        r"(e.g. '^[^_]+_(?P<student>\d+)_' for lastname_12345_67890_attention.ipynb)")
     p.set_defaults(run=cmd_collect)
 
     p = sub.add_parser("autograde", help="run the hidden tests on every collected submission")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    p.add_argument("--timeout", type=int, help="seconds a cell may run (default: the config's, 120)")
-    p.add_argument("--device", choices=["cpu", "cuda"], help="device for the notebooks (default: CUDA when present)")
+    p.add_argument("--jobs", "-j", type=int, help="submissions graded at once (default: every core)")
+    p.add_argument("--shard", metavar="i/n", help="grade only slice i of n (for job arrays); merge afterwards")
+    p.add_argument("--force", action="store_true", help="grade again submissions that are already graded")
+    _add_limit_flags(p)
     p.set_defaults(run=cmd_autograde)
+
+    p = sub.add_parser("_grade", help=argparse.SUPPRESS)
+    p.add_argument("assignment")
+    p.add_argument("student_id")
+    p.add_argument("--gradebook", required=True)
+    _add_limit_flags(p)
+    p.set_defaults(run=cmd_grade_one)
+
+    p = sub.add_parser("merge", help="fold shard gradebooks (default: <workdir>/shards/*.db) into the class gradebook")
+    p.add_argument("shard_gradebooks", nargs="*")
+    p.set_defaults(run=cmd_merge)
 
     p = sub.add_parser("feedback", help="write one HTML feedback report per graded student")
     p.add_argument("assignment")
@@ -198,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
     p.add_argument("--out", required=True, help="the CSV file to write")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("check", help="execute every solution notebook through the grader and require full marks")
+    p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="device to check on (default: CUDA when present)")
+    p.set_defaults(run=cmd_check)
     return parser
 
 

@@ -19,6 +19,7 @@ class Course:
     root: Path = REPO
     workdir: Path = REPO / "grader" / "work"
     release_dir: Path = REPO / "assignments"
+    gradebook_file: Path | None = None    # default: <workdir>/gradebook.db
 
     @property
     def source_dir(self) -> Path:
@@ -38,7 +39,7 @@ class Course:
 
     @property
     def gradebook_path(self) -> Path:
-        return self.workdir / "gradebook.db"
+        return self.gradebook_file or self.workdir / "gradebook.db"
 
     @property
     def db_url(self) -> str:
@@ -64,14 +65,18 @@ class Course:
         cd.db_url = self.db_url
         return cfg
 
-    def api(self, cell_timeout: int | None = None):
+    def api(self, cell_timeout: int | None = None, notebook_timeout: int | None = None, memory_mb: int | None = None):
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         cfg = self.config()
         if cell_timeout:
-            cfg.Execute.timeout = cell_timeout
+            cfg.GuardedExecute.timeout = cell_timeout
+        if notebook_timeout:
+            cfg.GuardedExecute.notebook_timeout = notebook_timeout
+        if memory_mb is not None:
+            cfg.GuardedExecute.memory_limit_mb = memory_mb
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         api.log.setLevel(logging.WARNING)
         return api

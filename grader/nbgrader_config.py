@@ -11,9 +11,6 @@ c.CourseDirectory.release_directory = "assignments"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Seconds a single cell may run while autograding before it is interrupted and marked as failed.
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
 # A student's print loop must not bloat the gradebook or the feedback.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
@@ -24,3 +21,20 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Each notebook runs under limits: per cell, for the whole notebook, on
+# memory and without network; a kernel that dies costs only the cell it died in; text on stderr
+# (a library's warning) no longer fails a test cell. See grader/execute.py.
+from grader.execute import GuardedExecute, StderrIsNotFailure  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute, StderrIsNotFailure, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.GuardedExecute.timeout = 120
+c.GuardedExecute.notebook_timeout = 600
+c.GuardedExecute.memory_limit_mb = 4096

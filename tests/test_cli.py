@@ -25,6 +25,10 @@ def grader(tmp_path, *args):
     (["feedback", "attention"], "no autograded submissions"),
     (["export", "--out", "grades.csv"], "no gradebook"),
     (["release", "no-such-assignment"], "unknown assignment"),
+    (["autograde", "attention", "--shard", "3/2"], "i must be between 1 and n"),
+    (["autograde", "attention", "--shard", "half"], "--shard wants i/n"),
+    (["merge"], "no shard gradebooks"),
+    (["collect", "attention", ".", "--student-pattern", "(unclosed"], "not a valid regex"),
 ])
 def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, says):
     proc = grader(tmp_path, *args)
@@ -47,7 +51,7 @@ def test_collect_reads_a_zip_in_both_layouts_and_reports_bad_files(tmp_path):
     submitted = tmp_path / "work" / "submitted"
     assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob"]
     assert (submitted / "bob" / "attention" / "attention.ipynb").exists()
-    assert "carol" in proc.stdout and "not a readable notebook" in proc.stdout
+    assert "carol" in proc.stdout and "invalid JSON" in proc.stdout
 
 
 def test_collect_refuses_a_zip_that_escapes(tmp_path):

@@ -1,0 +1,200 @@
+"""Running one student's notebook under limits, so that one submission can only hurt itself.
+
+``GuardedExecute`` replaces nbgrader's Execute preprocessor:
+
+- a wall-clock limit for each cell (nbgrader's ``timeout``) and one for the whole notebook: cells
+  past the notebook's deadline are not run and show why;
+- a memory limit: the kernel gets an address-space limit on the CPU (so a memory bomb raises
+  MemoryError in its own cell) and a watchdog that kills it if its resident memory passes the limit;
+- no network: where ``unshare`` works (Linux, as root) the kernel runs in its own empty network
+  namespace, talking to the grader over Unix sockets;
+- a dead kernel (``os._exit``, a segfault, the watchdog) costs only the cell it died in: the error
+  is recorded there, the kernel restarts, the cells before it run again silently, and grading goes
+  on with the next cell. Tests that passed before keep their points.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from traitlets import Bool, Integer
+
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+
+MAX_RESTARTS = 10
+# Errors that the limits put in a cell: such a cell is not run again when the kernel restarts.
+LIMIT_ERRORS = {"NotRun", "KernelDied", "CellTimeoutError", "MemoryError", "KeyboardInterrupt"}
+
+
+def network_isolation_available() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--net", "--", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+class IsolatedKernelManager(AsyncKernelManager):
+    """A kernel started under limits: optionally in its own empty network namespace (reached over
+    Unix sockets, since a new namespace has its own loopback) and with an address-space limit."""
+
+    isolate_network = Bool(False)
+    address_space_limit = Integer(0)   # bytes; 0 = none
+
+    def isolate(self):
+        self.isolate_network = True
+        self.transport = "ipc"
+        self.ip = os.path.join(tempfile.mkdtemp(prefix="grader-ipc-"), "kernel")
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        prefix = []
+        if self.address_space_limit and shutil.which("prlimit"):
+            prefix += ["prlimit", f"--as={self.address_space_limit}", "--"]
+        if self.isolate_network:
+            prefix += ["unshare", "--net", "--"]
+        return prefix + cmd
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def resident_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class GuardedExecute(Execute):
+    notebook_timeout = Integer(600, help="seconds the whole notebook may run").tag(config=True)
+    memory_limit_mb = Integer(4096, help="resident memory the kernel may use (0: no limit)").tag(config=True)
+    isolate_network = Bool(True, help="run the kernel without network where unshare allows").tag(config=True)
+    kill_grace = Integer(15, help="seconds past a cell's timeout before a stuck kernel is killed").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    # --- kernel start ---------------------------------------------------------------------
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if self.isolate_network and network_isolation_available():
+            km.isolate()
+        # CUDA reserves far more address space than it uses, so there only the watchdog guards memory.
+        on_cuda = os.environ.get("LLMCOURSE_DEVICE") == "cuda"
+        if self.memory_limit_mb and not on_cuda:
+            # Address space runs well above resident memory (shared libraries, allocator arenas).
+            km.address_space_limit = 2 * self.memory_limit_mb * 2**20
+        return km
+
+    # --- the watchdog ---------------------------------------------------------------------
+    def _watch(self):
+        while not self._stop_watching.wait(0.1):
+            pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+            if not pid:
+                continue
+            reason = None
+            if self.memory_limit_mb and resident_bytes(pid) > self.memory_limit_mb * 2**20:
+                reason = f"the kernel used more than the {self.memory_limit_mb} MB memory limit"
+            elif self._hard_deadline and time.monotonic() > self._hard_deadline:
+                reason = "the kernel did not stop after its time limit"
+            if reason:
+                self._kill_reason = reason
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+
+    # --- running the notebook -------------------------------------------------------------
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._hard_deadline = None
+        self._kill_reason = None
+        self._crashed = set()
+        self._restarts = 0
+        self._cell_limit = self.timeout
+        self._stop_watching = threading.Event()
+        watcher = threading.Thread(target=self._watch, daemon=True)
+        watcher.start()
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._stop_watching.set()
+            watcher.join()
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0 or self._restarts > MAX_RESTARTS:
+            why = (f"the notebook ran past its {self.notebook_timeout} s limit" if remaining <= 0
+                   else "the kernel died earlier and could not be restarted")
+            cell.outputs = [error_output("NotRun", f"this cell was not run: {why}")]
+            return cell, resources
+        self.timeout = max(1, int(min(self._cell_limit or remaining, remaining)))
+        self._hard_deadline = time.monotonic() + self.timeout + self.kill_grace
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            reason = self._kill_reason or "the kernel died (os._exit, a crash or a signal)"
+            self._kill_reason = None
+            self._crashed.add(index)
+            cell.outputs.append(error_output("KernelDied", f"{reason} while running this cell"))
+            self._restart_and_replay(index)
+            return cell, resources
+        finally:
+            self._hard_deadline = None
+            self.timeout = self._cell_limit
+
+    def _restart_and_replay(self, upto: int):
+        """Restart the kernel and silently re-run the code cells before ``upto`` that did not crash it."""
+        self._restarts += 1
+        graded_later = any(c.metadata.get("nbgrader", {}).get("grade") for c in self.nb.cells[upto + 1:])
+        if self._restarts > MAX_RESTARTS or not graded_later:
+            self._restarts = MAX_RESTARTS + 1    # nothing graded is left to save: stop here
+            return
+        run_sync(self.km.restart_kernel)(now=True)
+        run_sync(self.kc.wait_for_ready)(timeout=60)
+        for index in range(upto):
+            cell = self.nb.cells[index]
+            hit_a_limit = any(o.get("output_type") == "error" and o.get("ename") in LIMIT_ERRORS
+                              for o in cell.get("outputs", []))
+            if cell.cell_type != "code" or index in self._crashed or hit_a_limit:
+                continue
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            limit = min(self._cell_limit or remaining, remaining)
+            self._hard_deadline = time.monotonic() + limit + self.kill_grace
+            try:
+                # Straight to the kernel, not through nbclient, so the graded cells keep their outputs.
+                run_sync(self.kc.execute_interactive)(cell.source, silent=True, store_history=False,
+                                                      timeout=max(1, limit), output_hook=lambda msg: None)
+            except (DeadKernelError, TimeoutError, RuntimeError):
+                if not run_sync(self.kc.is_alive)():
+                    self._crashed.add(index)
+                    self._kill_reason = None
+                    return self._restart_and_replay(upto)
+
+
+class StderrIsNotFailure(NbGraderPreprocessor):
+    """nbgrader scores a test cell 0 if anything reaches stderr, so a library's warning would cost a
+    correct answer its points. Keep such text visible, as ordinary output, and let errors alone decide."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+        return cell, resources

@@ -1,0 +1,67 @@
+"""Moving grades between nbgrader gradebooks: how parallel workers and shards report back.
+
+Each grading worker writes into a gradebook of its own, so no two processes ever write the same
+SQLite file; the one parent process then merges the result into the class gradebook, one
+transaction per submission. Merging is keyed by (assignment, student), so merging twice changes
+nothing and a merge cut short by a kill leaves the class gradebook as it was before it.
+"""
+import sqlite3
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+COURSE_ID = "transformers-course"
+
+
+def url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def snapshot(src: Path, dst: Path) -> None:
+    """A consistent copy of a gradebook, even while another connection writes to it."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.unlink(missing_ok=True)
+    with sqlite3.connect(src) as source, sqlite3.connect(dst) as target:
+        source.backup(target)
+
+
+def merge_submission(source: Gradebook, target: Gradebook, assignment_id: str, student_id: str) -> None:
+    submission = source.find_submission(assignment_id, student_id)
+    student = submission.student
+    target.update_or_create_student(student_id, first_name=student.first_name, last_name=student.last_name,
+                                    email=student.email, lms_user_id=student.lms_user_id)
+    copied = target.update_or_create_submission(assignment_id, student_id, timestamp=submission.timestamp)
+    copied.extension = submission.extension
+    for notebook in submission.notebooks:
+        into = target.find_submission_notebook(notebook.name, assignment_id, student_id)
+        into.flagged = notebook.flagged
+        into.late_submission_penalty = notebook.late_submission_penalty
+        for grade in notebook.grades:
+            g = target.find_grade(grade.name, notebook.name, assignment_id, student_id)
+            g.auto_score, g.manual_score = grade.auto_score, grade.manual_score
+            g.extra_credit, g.needs_manual_grade = grade.extra_credit, grade.needs_manual_grade
+        for comment in notebook.comments:
+            c = target.find_comment(comment.name, notebook.name, assignment_id, student_id)
+            c.auto_comment, c.manual_comment = comment.auto_comment, comment.manual_comment
+    target.db.commit()
+
+
+def merge_gradebook(src: Path, dst: Path, assignment_id: str | None = None) -> list[tuple[str, str]]:
+    """Merge every submission of ``src`` (optionally of one assignment) into ``dst``."""
+    merged = []
+    with Gradebook(url(src), COURSE_ID) as source, Gradebook(url(dst), COURSE_ID) as target:
+        for assignment in source.assignments:
+            if assignment_id and assignment.name != assignment_id:
+                continue
+            try:
+                target.find_assignment(assignment.name)
+            except MissingEntry:
+                raise RuntimeError(f"{dst} does not know assignment {assignment.name!r}; release it first")
+            for submission in assignment.submissions:
+                try:
+                    merge_submission(source, target, assignment.name, submission.student.id)
+                except Exception:
+                    target.db.rollback()
+                    raise
+                merged.append((assignment.name, submission.student.id))
+    return merged

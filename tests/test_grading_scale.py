@@ -1,0 +1,74 @@
+"""A big class: sharded grading merged without losing or duplicating a grade, a run killed midway
+finished by the next one, and re-runs that change nothing."""
+import csv
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from tests.conftest import REPO, run
+from tests.studentwork import graded_cells, student_submission
+
+GRADER = [sys.executable, "-m", "grader"]
+CLASS = {"s1": True, "s2": False, "s3": True, "s4": False}    # student -> hands in a correct answer
+
+
+@pytest.fixture
+def class_folder(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for student, correct in CLASS.items():
+        nbformat.write(student_submission("attention", filled=correct), folder / f"{student}.ipynb")
+    return folder
+
+
+def expected_scores():
+    return {s: (15.0 if correct else 0.0) for s, correct in CLASS.items()}
+
+
+def scores(workdir):
+    return {s: sum(v for v, _ in cells.values()) for s, cells in graded_cells(workdir, "attention").items()}
+
+
+def test_shards_merge_into_one_gradebook_without_loss_or_duplicates(tmp_path, class_folder):
+    common = [*GRADER, "--workdir", str(tmp_path / "work")]
+    run([*common, "collect", "attention", str(class_folder)])
+    graded = []
+    for shard in ("1/2", "2/2"):
+        out = run([*common, "autograde", "attention", "--shard", shard, "--jobs", "1", "--device", "cpu"]).stdout
+        graded += [line.split(":")[0] for line in out.splitlines() if " / " in line]
+    assert sorted(graded) == sorted(CLASS), "every student is in exactly one shard"
+    run([*common, "merge"])
+    run([*common, "merge"])                      # merging twice changes nothing
+    assert scores(tmp_path / "work") == expected_scores()
+    run([*common, "export", "--out", str(tmp_path / "grades.csv")])
+    with open(tmp_path / "grades.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["student_id"] for r in rows) == sorted(CLASS)
+
+
+def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path, class_folder):
+    workdir = tmp_path / "work"
+    common = [*GRADER, "--workdir", str(workdir)]
+    run([*common, "collect", "attention", str(class_folder)])
+    proc = subprocess.Popen([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((workdir / "autograded").glob("*/attention/.grader-done")):
+        time.sleep(0.5)
+    import os
+    os.killpg(proc.pid, signal.SIGKILL)          # the grader and its worker, mid-class
+    proc.wait()
+    done_before = {p.parent.parent.name for p in (workdir / "autograded").glob("*/attention/.grader-done")}
+    assert 1 <= len(done_before) < len(CLASS)
+
+    out = run([*common, "autograde", "attention", "--jobs", "2", "--device", "cpu"]).stdout
+    assert f"{len(done_before)} already graded" in out
+    assert scores(workdir) == expected_scores()
+
+    again = run([*common, "autograde", "attention", "--jobs", "2", "--device", "cpu", "--force"]).stdout
+    assert f"autograded {len(CLASS)} of {len(CLASS)}" in again
+    assert scores(workdir) == expected_scores()
