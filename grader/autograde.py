@@ -151,7 +151,9 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
     notebook_timeout = limits.notebook_timeout or course.config().GuardedExecute.notebook_timeout
 
     lines = []
-    with tempfile.TemporaryDirectory(prefix="grader-scratch-") as tmp:
+    # Scratch gradebooks hold hidden tests: keep them in the work folder, which kernels cannot see.
+    (course.workdir / "scratch").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="grader-scratch-", dir=course.workdir / "scratch") as tmp:
         template = Path(tmp) / "template.db"
         gradebook.snapshot(course.gradebook_path, template)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -178,6 +178,13 @@ def cmd_check(course: Course, args) -> None:
     print(f"check: every solution earns full marks on {args.device or 'the default device'}")
 
 
+def cmd_publish(course: Course, args) -> None:
+    from grader.publish import publish
+
+    names = publish(course, Path(args.dest), force=args.force)
+    print(f"published {', '.join(names)} to {args.dest} (checked: no solution or hidden test)")
+
+
 def _add_limit_flags(p):
     p.add_argument("--timeout", type=int, help="seconds a cell may run (default: the config's, 120)")
     p.add_argument("--notebook-timeout", type=int, help="seconds a whole notebook may run (default: 600)")
@@ -232,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
     p.add_argument("--out", required=True, help="the CSV file to write")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("publish", help="write the student-facing tree (no solutions, grader or tests) to DEST")
+    p.add_argument("dest")
+    p.add_argument("--force", action="store_true", help="replace what DEST holds (its .git is kept)")
+    p.set_defaults(run=cmd_publish)
 
     p = sub.add_parser("check", help="execute every solution notebook through the grader and require full marks")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")

@@ -63,6 +63,9 @@ class Course:
         cd.autograded_directory = str(self.autograded_dir)
         cd.feedback_directory = str(self.feedback_dir)
         cd.db_url = self.db_url
+        # What a student's kernel must never read or write while it is graded.
+        cfg.GuardedExecute.hidden_paths = [str(self.root), str(self.workdir)]
+        cfg.GuardedExecute.package_dir = str(self.root / "llmcourse")
         return cfg
 
     def api(self, cell_timeout: int | None = None, notebook_timeout: int | None = None, memory_mb: int | None = None):

@@ -8,6 +8,9 @@
   MemoryError in its own cell) and a watchdog that kills it if its resident memory passes the limit;
 - no network: where ``unshare`` works (Linux, as root) the kernel runs in its own empty network
   namespace, talking to the grader over Unix sockets;
+- no secrets on disk: there too, the kernel runs in its own mount namespace where the course
+  repository (solutions, tests, git history) and the grader's work folder (the gradebook, other
+  students' notebooks) are empty, except for the course package and its own folder;
 - a dead kernel (``os._exit``, a segfault, the watchdog) costs only the cell it died in: the error
   is recorded there, the kernel restarts, the cells before it run again silently, and grading goes
   on with the next cell. Tests that passed before keep their points.
@@ -23,7 +26,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, List, Unicode
 
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
@@ -39,12 +42,43 @@ def network_isolation_available() -> bool:
     return probe.returncode == 0
 
 
+def filesystem_isolation_available() -> bool:
+    if not (shutil.which("unshare") and shutil.which("mount")):
+        return False
+    probe = subprocess.run(["unshare", "--mount", "--", "mount", "-t", "tmpfs", "tmpfs", "/mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
+# Run inside a private mount namespace, just before the kernel: empty tmpfs over the course
+# repository and the grader's work folder (solutions, tests, .git, the gradebook, other students'
+# notebooks), then the course package and the kernel's own folder mounted back where they were.
+# Writes anywhere under the hidden folders land in the throwaway tmpfs.
+SANDBOX_SCRIPT = r"""
+set -e
+package="$1"; shift
+here="$PWD"
+keep=$(mktemp -d /tmp/grader-keep-XXXXXX)
+mkdir -p "$keep/package" "$keep/here"
+mount --bind "$package" "$keep/package"
+mount --bind "$here" "$keep/here"
+while [ "$1" != "--" ]; do mkdir -p "$1"; mount -t tmpfs -o size=64m,mode=0755 tmpfs "$1"; shift; done
+shift
+mkdir -p "$package" "$here"
+mount --bind "$keep/package" "$package"
+mount --bind "$keep/here" "$here"
+cd "$here"
+exec "$@"
+"""
+
+
 class IsolatedKernelManager(AsyncKernelManager):
     """A kernel started under limits: optionally in its own empty network namespace (reached over
     Unix sockets, since a new namespace has its own loopback) and with an address-space limit."""
 
     isolate_network = Bool(False)
     address_space_limit = Integer(0)   # bytes; 0 = none
+    hidden_paths = List(Unicode())     # folders the kernel must not see (needs a mount namespace)
+    package_dir = Unicode("")          # the course package, shown again inside a hidden folder
 
     def isolate(self):
         self.isolate_network = True
@@ -56,8 +90,11 @@ class IsolatedKernelManager(AsyncKernelManager):
         prefix = []
         if self.address_space_limit and shutil.which("prlimit"):
             prefix += ["prlimit", f"--as={self.address_space_limit}", "--"]
-        if self.isolate_network:
-            prefix += ["unshare", "--net", "--"]
+        namespaces = (["--net"] if self.isolate_network else []) + (["--mount"] if self.hidden_paths else [])
+        if namespaces:
+            prefix += ["unshare", *namespaces, "--"]
+        if self.hidden_paths:
+            prefix += ["sh", "-c", SANDBOX_SCRIPT, "sandbox", self.package_dir, *self.hidden_paths, "--"]
         return prefix + cmd
 
 
@@ -81,6 +118,8 @@ class GuardedExecute(Execute):
     memory_limit_mb = Integer(4096, help="resident memory the kernel may use (0: no limit)").tag(config=True)
     isolate_network = Bool(True, help="run the kernel without network where unshare allows").tag(config=True)
     kill_grace = Integer(15, help="seconds past a cell's timeout before a stuck kernel is killed").tag(config=True)
+    hidden_paths = List(Unicode(), help="folders hidden from the kernel (course repository, work folder)").tag(config=True)
+    package_dir = Unicode("", help="the course package's folder, visible again inside hidden_paths").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
@@ -91,6 +130,9 @@ class GuardedExecute(Execute):
         km = super().create_kernel_manager()
         if self.isolate_network and network_isolation_available():
             km.isolate()
+        if self.hidden_paths and filesystem_isolation_available():
+            km.hidden_paths = [p for p in self.hidden_paths if os.path.isdir(p)]
+            km.package_dir = self.package_dir
         # CUDA reserves far more address space than it uses, so there only the watchdog guards memory.
         on_cuda = os.environ.get("LLMCOURSE_DEVICE") == "cuda"
         if self.memory_limit_mb and not on_cuda:

@@ -78,23 +78,9 @@ def graded_cells(workdir: Path, assignment_id: str) -> dict[str, dict[str, tuple
     return scores
 
 
-REGIONS = {"solution": ("### BEGIN SOLUTION", "### END SOLUTION"),
-           "hidden": ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")}
-
-
 def secret_lines(assignment_id: str, kinds=("solution", "hidden"), min_length: int = 20) -> set[str]:
     """Lines that occur only inside the source's solution or hidden-test regions: if one of them
-    shows up somewhere a student can read, a secret has leaked."""
-    source = nbformat.read(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
-    secret, public = set(), []
-    for cell in source.cells:
-        outside = cell.source
-        for kind in kinds:
-            start, end = REGIONS[kind]
-            for chunk in cell.source.split(start)[1:]:
-                region = chunk.split(end)[0]
-                secret |= {line.strip() for line in region.splitlines() if len(line.strip()) >= min_length}
-                outside = outside.replace(region, "")
-        public.append(outside)
-    public_text = "\n".join(public)
-    return {line for line in secret if line not in public_text}
+    shows up somewhere a student can read, a secret has leaked (the grader's own definition)."""
+    from grader.leaks import secret_lines as lines_of
+
+    return lines_of(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", kinds, min_length)
