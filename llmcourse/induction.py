@@ -147,8 +147,8 @@ class InductionTransformer(nn.Module):
         pos_embed = self.hook_pos_embed(self.W_pos[:T].expand_as(embed))
         buffer = None if torch.is_grad_enabled() else self._residual_buffer(embed)
         resid = torch.add(embed, pos_embed, out=buffer) if buffer is not None else embed + pos_embed
-        for block in self.blocks:
-            resid = block(resid, buffer)
+        for layer in self.blocks:
+            resid = layer(resid, buffer)
         return resid @ self.W_U + self.b_U
 
 

@@ -16,16 +16,23 @@ Later notebooks (LoRA, activation patching) start from this model instead of tra
 - ``tokenizer`` is a :class:`CharTokenizer`: ``encode(str) -> list[int]``, ``decode(ids) -> str``,
   ``vocab_size``, and ``chars``, the vocabulary in id order (every character of tiny Shakespeare).
 - :func:`pretrained_info` returns what was recorded with the checkpoint: its config, the training
-  run's hyperparameters and seed, and its validation loss (see ``VAL_PROTOCOL`` below).
+  run's hyperparameters and seed, and its validation loss (see ``VAL_FRACTION`` below).
 
 The model is GPT-2's layout at a small size: token and position embeddings, ``n_layer`` pre-norm
-blocks (LayerNorm, causal self-attention, LayerNorm, a 4x GELU MLP), a final LayerNorm and an output
-head that shares its weight with the token embedding. Its parameter names (``state_dict`` keys) are
-the same as the GPT you build in the ``gpt`` assignment, so the checkpoint loads into your own
-model too: ``my_gpt.load_state_dict(model.state_dict())``.
+layers (LayerNorm, causal self-attention, LayerNorm, a 4x GELU MLP), a final LayerNorm, and logits
+computed with the token embedding matrix itself (tied weights). It is written with PyTorch's own
+modules (``nn.LayerNorm``, ``nn.GELU``): it is not the code the ``gpt`` assignment asks you to write.
+The checkpoint loads into the GPT you build there too, under that assignment's parameter names::
+
+    from llmcourse.pretrained import pretrained_info, pretrained_state_dict
+    mine = GPT(GPTConfig(**pretrained_info("shakespeare-char")["config"]))   # your GPT
+    mine.load_state_dict(pretrained_state_dict("shakespeare-char"))
 
 The checkpoint is reproduced, from its seed, by ``scripts/train_shakespeare_char.py``.
 """
+import math
+import re
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -52,6 +59,8 @@ class GPTConfig:
 
 
 class CausalSelfAttention(nn.Module):
+    """The gpt assignment's given attention: one fused ``qkv`` projection, then ``proj``."""
+
     def __init__(self, d_model: int, n_head: int):
         super().__init__()
         self.n_head = n_head
@@ -66,62 +75,105 @@ class CausalSelfAttention(nn.Module):
         return self.proj(out.transpose(1, 2).reshape(B, T, C))
 
 
-class MLP(nn.Module):
-    def __init__(self, d_model: int):
-        super().__init__()
-        self.fc = nn.Linear(d_model, 4 * d_model)
-        self.proj = nn.Linear(4 * d_model, d_model)
+class TransformerLayer(nn.Module):
+    """One pre-norm layer, built from PyTorch's own LayerNorm, Linear and GELU."""
 
-    def forward(self, x):
-        return self.proj(F.gelu(self.fc(x)))
-
-
-class Block(nn.Module):
     def __init__(self, d_model: int, n_head: int):
         super().__init__()
-        self.norm1 = nn.LayerNorm(d_model)
+        self.ln_attn = nn.LayerNorm(d_model)
         self.attn = CausalSelfAttention(d_model, n_head)
-        self.norm2 = nn.LayerNorm(d_model)
-        self.mlp = MLP(d_model)
+        self.ln_mlp = nn.LayerNorm(d_model)
+        self.ff = nn.Sequential(OrderedDict(fc=nn.Linear(d_model, 4 * d_model), gelu=nn.GELU(),
+                                            proj=nn.Linear(4 * d_model, d_model)))
 
-    def forward(self, x):
-        x = x + self.attn(self.norm1(x))
-        return x + self.mlp(self.norm2(x))
+    def forward(self, h):
+        h = h + self.attn(self.ln_attn(h))
+        return h + self.ff(self.ln_mlp(h))
 
 
 class GPT(nn.Module):
+    """The course's character-level language model (GPT-2's layout at a small size)."""
+
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.config = config
-        self.token_embedding = nn.Embedding(config.vocab_size, config.d_model)
-        self.position_embedding = nn.Embedding(config.block_size, config.d_model)
-        self.blocks = nn.ModuleList(Block(config.d_model, config.n_head) for _ in range(config.n_layer))
-        self.norm_final = nn.LayerNorm(config.d_model)
-        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
-        if config.tie_weights:
-            self.lm_head.weight = self.token_embedding.weight
-        self.apply(self._init_weights)
+        self.embed = nn.Embedding(config.vocab_size, config.d_model)
+        self.pos = nn.Embedding(config.block_size, config.d_model)
+        self.layers = nn.ModuleList([TransformerLayer(config.d_model, config.n_head)
+                                     for _ in range(config.n_layer)])
+        self.ln_out = nn.LayerNorm(config.d_model)
+        # Tied: the logits reuse `embed.weight`, so there is no head of its own to store or train.
+        self.head = None if config.tie_weights else nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self._initialise()
 
-    def _init_weights(self, module):
-        # GPT-2's initialisation; residual projections get scaled by 1/sqrt(2 * n_layer) below.
-        if isinstance(module, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(module.weight, std=0.02)
-        if isinstance(module, nn.Linear) and module.bias is not None:
-            nn.init.zeros_(module.bias)
-        if isinstance(module, (CausalSelfAttention, MLP)):
-            nn.init.normal_(module.proj.weight, std=0.02 / (2 * self.config.n_layer) ** 0.5)
+    def _initialise(self):
+        # GPT-2's scheme: N(0, 0.02) for matrices, zero biases, and residual output projections
+        # shrunk by 1/sqrt(2 * n_layer) so the residual stream's variance does not grow with depth.
+        residual_std = 0.02 / math.sqrt(2 * self.config.n_layer)
+        for name, param in self.named_parameters():
+            if name.endswith(".bias"):
+                nn.init.zeros_(param)
+            elif name.endswith("proj.weight"):
+                nn.init.normal_(param, std=residual_std)
+            elif param.dim() == 2:
+                nn.init.normal_(param, std=0.02)
 
-    def forward(self, idx, targets=None):
-        B, T = idx.shape
-        positions = torch.arange(T, device=idx.device)
-        x = self.token_embedding(idx) + self.position_embedding(positions)
-        for block in self.blocks:
-            x = block(x)
-        logits = self.lm_head(self.norm_final(x))
-        loss = None
-        if targets is not None:
-            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
-        return logits, loss
+    def output_weight(self) -> torch.Tensor:
+        return self.embed.weight if self.head is None else self.head.weight
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        h = self.embed(idx) + self.pos.weight[: idx.shape[1]]
+        for layer in self.layers:
+            h = layer(h)
+        logits = F.linear(self.ln_out(h), self.output_weight())
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
+
+
+# The checkpoint stores its weights under the names of the gpt assignment's GPT, so that students can
+# load it into the model they build; this package's GPT names its parts differently.
+_PACKAGE_TO_ASSIGNMENT = [
+    (r"embed\.", "token_embedding."),
+    (r"pos\.", "position_embedding."),
+    (r"layers\.(\d+)\.ln_attn\.", r"blocks.\1.norm1."),
+    (r"layers\.(\d+)\.attn\.", r"blocks.\1.attn."),
+    (r"layers\.(\d+)\.ln_mlp\.", r"blocks.\1.norm2."),
+    (r"layers\.(\d+)\.ff\.", r"blocks.\1.mlp."),
+    (r"ln_out\.", "norm_final."),
+    (r"head\.", "lm_head."),
+]
+_ASSIGNMENT_TO_PACKAGE = [
+    (r"token_embedding\.", "embed."),
+    (r"position_embedding\.", "pos."),
+    (r"blocks\.(\d+)\.norm1\.", r"layers.\1.ln_attn."),
+    (r"blocks\.(\d+)\.attn\.", r"layers.\1.attn."),
+    (r"blocks\.(\d+)\.norm2\.", r"layers.\1.ln_mlp."),
+    (r"blocks\.(\d+)\.mlp\.", r"layers.\1.ff."),
+    (r"norm_final\.", "ln_out."),
+    (r"lm_head\.", "head."),
+]
+
+
+def _rename(name: str, renames) -> str:
+    for pattern, replacement in renames:
+        if re.match(pattern, name):
+            return re.sub(pattern, replacement, name, count=1)
+    raise KeyError(f"no rename for parameter {name!r}")
+
+
+def assignment_state_dict(model: GPT) -> dict:
+    """``model``'s weights under the gpt assignment's parameter names (``token_embedding.weight``,
+    ``blocks.0.norm1.weight``, ..., ``lm_head.weight``), for ``my_gpt.load_state_dict(...)``."""
+    state = {_rename(name, _PACKAGE_TO_ASSIGNMENT): tensor for name, tensor in model.state_dict().items()}
+    if model.config.tie_weights:
+        state["lm_head.weight"] = state["token_embedding.weight"]
+    return state
+
+
+def _package_state_dict(state: dict, tie_weights: bool) -> dict:
+    return {_rename(name, _ASSIGNMENT_TO_PACKAGE): tensor for name, tensor in state.items()
+            if not (tie_weights and name == "lm_head.weight")}
 
 
 class CharTokenizer:
@@ -168,15 +220,22 @@ def pretrained_info(name: str = "shakespeare-char") -> dict:
 def load_pretrained(name: str = "shakespeare-char") -> tuple[GPT, CharTokenizer]:
     """The course's pretrained ``name`` as ``(model, tokenizer)``: the model on the CPU, in eval mode."""
     checkpoint = _read(name)
-    model = GPT(GPTConfig(**checkpoint["config"]))
-    model.load_state_dict(checkpoint["state_dict"])
+    config = GPTConfig(**checkpoint["config"])
+    model = GPT(config)
+    model.load_state_dict(_package_state_dict(checkpoint["state_dict"], config.tie_weights))
     return model.eval(), CharTokenizer(checkpoint["chars"])
+
+
+def pretrained_state_dict(name: str = "shakespeare-char") -> dict:
+    """The checkpoint's weights under the gpt assignment's parameter names: load them into the GPT you
+    built there with ``GPT(GPTConfig(**pretrained_info(name)["config"])).load_state_dict(...)``."""
+    return _read(name)["state_dict"]
 
 
 def save_checkpoint(path, model: GPT, tokenizer: CharTokenizer, **recorded) -> None:
     """Write a checkpoint that :func:`load_pretrained` reads: weights, config, vocabulary, and
     whatever else is ``recorded`` (hyperparameters, validation loss)."""
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu().clone() for k, v in assignment_state_dict(model).items()}
     if model.config.tie_weights:
-        state["lm_head.weight"] = state["token_embedding.weight"]   # saved once, not twice
+        state["lm_head.weight"] = state["token_embedding.weight"]   # one tensor, stored once
     torch.save({"config": asdict(model.config), "chars": tokenizer.chars, "state_dict": state, **recorded}, path)

@@ -72,3 +72,17 @@ def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path
     again = run([*common, "autograde", "attention", "--jobs", "2", "--device", "cpu", "--force"]).stdout
     assert f"autograded {len(CLASS)} of {len(CLASS)}" in again
     assert scores(workdir) == expected_scores()
+
+
+def test_parallel_kernels_share_the_cores_instead_of_each_taking_all(monkeypatch):
+    from grader.autograde import worker_environment
+
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert worker_environment(2)["OMP_NUM_THREADS"] == "4"
+    assert worker_environment(8)["MKL_NUM_THREADS"] == "1"
+    assert worker_environment(16)["OPENBLAS_NUM_THREADS"] == "1"    # never zero threads
+    assert worker_environment(1)["OMP_NUM_THREADS"] == "8"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")                      # the instructor's choice wins
+    assert worker_environment(2)["OMP_NUM_THREADS"] == "3"
