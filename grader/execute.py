@@ -13,14 +13,25 @@
   students' notebooks) are empty, except for the course package and its own folder;
 - a dead kernel (``os._exit``, a segfault, the watchdog) costs only the cell it died in: the error
   is recorded there, the kernel restarts, the cells before it run again silently, and grading goes
-  on with the next cell. Tests that passed before keep their points.
+  on with the next cell. Tests that passed before keep their points;
+- tests that run on the grader's terms: once the locked setup cells have run, and before any
+  student code, a guard goes into the kernel (grader/kernel_guard.py). Each graded cell then runs
+  through it: IPython's hooks, ``sys``'s hooks, torch, numpy, builtins and the setup's names are
+  put back as they were, the test runs, and only a test that ran to its end, leaving all of that
+  untouched, prints a token the grader drew for that cell. A graded cell whose output lacks its
+  token fails (``GradingError``), however the notebook got its exception to vanish. The token is
+  removed from the saved outputs; the notebook's source is never changed. The guard's docstring
+  says what it restores and what it cannot defend.
 """
+import hashlib
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -33,6 +44,9 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 MAX_RESTARTS = 10
 # Errors that the limits put in a cell: such a cell is not run again when the kernel restarts.
 LIMIT_ERRORS = {"NotRun", "KernelDied", "CellTimeoutError", "MemoryError", "KeyboardInterrupt"}
+# Sent to the kernel as text: the kernel cannot import the grader (it may not even see it).
+GUARD_SOURCE = (Path(__file__).parent / "kernel_guard.py").read_text()
+GUARD_NAME = "_grader_guard"
 
 
 def network_isolation_available() -> bool:
@@ -120,6 +134,7 @@ class GuardedExecute(Execute):
     kill_grace = Integer(15, help="seconds past a cell's timeout before a stuck kernel is killed").tag(config=True)
     hidden_paths = List(Unicode(), help="folders hidden from the kernel (course repository, work folder)").tag(config=True)
     package_dir = Unicode("", help="the course package's folder, visible again inside hidden_paths").tag(config=True)
+    guard_tests = Bool(True, help="run graded cells through the in-kernel guard (grader/kernel_guard.py)").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)
@@ -167,6 +182,7 @@ class GuardedExecute(Execute):
         self._restarts = 0
         self._cell_limit = self.timeout
         self._stop_watching = threading.Event()
+        self._plan_guard(nb)
         watcher = threading.Thread(target=self._watch, daemon=True)
         watcher.start()
         try:
@@ -186,6 +202,12 @@ class GuardedExecute(Execute):
             return cell, resources
         self.timeout = max(1, int(min(self._cell_limit or remaining, remaining)))
         self._hard_deadline = time.monotonic() + self.timeout + self.kill_grace
+        if index >= self._guard_at and not self._guard_ready:
+            self._install_guard()
+        guarded = index in self._tokens
+        original = cell.source
+        if guarded:
+            cell.source = self._guarded_source(index, original)
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -196,8 +218,63 @@ class GuardedExecute(Execute):
             self._restart_and_replay(index)
             return cell, resources
         finally:
+            cell.source = original
+            if guarded:
+                self._settle(cell, index)
             self._hard_deadline = None
             self.timeout = self._cell_limit
+
+    # --- the guard (grader/kernel_guard.py) --------------------------------------------------
+    def _plan_guard(self, nb):
+        """Draw a token for each graded cell, and find where the guard goes in: after the leading
+        locked setup cells (so it keeps what they bind), before any code a student wrote."""
+        self._tokens, self._guard_ready = {}, False
+        self._guard_at = len(nb.cells)
+        if not self.guard_tests:
+            return
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                self._tokens[index] = (hashlib.sha256(cell.source.encode()).hexdigest(), secrets.token_hex(16))
+            trusted_setup = meta.get("locked") and not meta.get("grade") and not meta.get("solution")
+            if not trusted_setup:
+                self._guard_at = min(self._guard_at, index)
+
+    def _install_guard(self):
+        self._guard_ready = True
+        if not self._tokens:
+            return
+        code = (f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
+                f"ns['install']({self._tokens!r})))({{'__name__': '_grader_guard_source'}})")
+        reply = run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False, timeout=120,
+                                                      output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"the grading guard did not install: {content.get('ename')}: {content.get('evalue')}")
+
+    def _guarded_source(self, index: int, source: str) -> str:
+        return f"__import__('sys').modules[{GUARD_NAME!r}].run({index}, {source!r})"
+
+    def _settle(self, cell, index: int):
+        """Take the cell's token out of its outputs; no token and no error means the test was cut
+        short or its failure hidden, which fails the cell."""
+        token = self._tokens[index][1]
+        found, kept = False, []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and token in output.get("text", ""):
+                found = True
+                output["text"] = output["text"].replace(f"\n{token}\n", "").replace(token, "")
+                if not output["text"]:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+        failed = any(o.get("output_type") == "error" for o in kept)
+        if not found and not failed:
+            cell.outputs.append(error_output(
+                "GradingError", "this test did not run to its end, so it earns no points: something in the "
+                                "notebook stopped it or hid its result"))
 
     def _restart_and_replay(self, upto: int):
         """Restart the kernel and silently re-run the code cells before ``upto`` that did not crash it."""
@@ -208,7 +285,10 @@ class GuardedExecute(Execute):
             return
         run_sync(self.km.restart_kernel)(now=True)
         run_sync(self.kc.wait_for_ready)(timeout=60)
+        self._guard_ready = False
         for index in range(upto):
+            if index >= self._guard_at and not self._guard_ready:
+                self._install_guard()
             cell = self.nb.cells[index]
             hit_a_limit = any(o.get("output_type") == "error" and o.get("ename") in LIMIT_ERRORS
                               for o in cell.get("outputs", []))
@@ -221,13 +301,16 @@ class GuardedExecute(Execute):
             self._hard_deadline = time.monotonic() + limit + self.kill_grace
             try:
                 # Straight to the kernel, not through nbclient, so the graded cells keep their outputs.
-                run_sync(self.kc.execute_interactive)(cell.source, silent=True, store_history=False,
+                source = self._guarded_source(index, cell.source) if index in self._tokens else cell.source
+                run_sync(self.kc.execute_interactive)(source, silent=True, store_history=False,
                                                       timeout=max(1, limit), output_hook=lambda msg: None)
             except (DeadKernelError, TimeoutError, RuntimeError):
                 if not run_sync(self.kc.is_alive)():
                     self._crashed.add(index)
                     self._kill_reason = None
                     return self._restart_and_replay(upto)
+        if upto >= self._guard_at and not self._guard_ready:
+            self._install_guard()
 
 
 class StderrIsNotFailure(NbGraderPreprocessor):

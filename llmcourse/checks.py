@@ -5,6 +5,12 @@ example, or PyTorch's own operator), never with a hidden reference. On a mismatc
 first thing that is off (shape, dtype, NaNs, how many values agree) and any hint whose typical
 mistake reproduces the student's answer, e.g. ``("scores are sqrt(d) too large: did you scale?",
 lambda expected: expected * d ** 0.5)``.
+
+Hidden tests pass every value a student's code returns through ``genuine`` before comparing it:
+it must be made of plain types only (an exact ``torch.Tensor``, not a subclass; int, float, str,
+tuple, list, dict...), and no torch function or dispatch mode may be active. An object whose
+``__eq__`` or ``__bool__`` always says yes, or a tensor subclass that forges the results of
+``torch.isclose``, fails there instead of passing the comparison.
 """
 from typing import Callable, Iterable
 
@@ -17,6 +23,32 @@ class CheckFailed(AssertionError):
     """A visible check found a wrong answer; the message says what is off."""
 
 
+_PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
+_PLAIN_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+
+
+def _not_genuine(value, depth: int = 0) -> str | None:
+    """Why ``value`` is not made of plain types only, or None if it is."""
+    kind = type(value)
+    if kind in _PLAIN_TENSORS or kind in _PLAIN_SCALARS:
+        return None
+    if depth < 8 and kind in (tuple, list):
+        return next((why for why in (_not_genuine(v, depth + 1) for v in value) if why), None)
+    if depth < 8 and kind is dict:
+        return next((why for why in (_not_genuine(v, depth + 1) for item in value.items() for v in item) if why), None)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def genuine(value, name: str = "the answer"):
+    """``value`` itself, once it is known to be made of plain types that compare honestly."""
+    why = _not_genuine(value)
+    if why:
+        raise CheckFailed(f"{name}: expected plain values (a torch.Tensor, numbers, tuples...), got a {why}")
+    if torch._C._len_torch_function_stack() or torch._C._len_torch_dispatch_stack():
+        raise CheckFailed(f"{name}: a torch function or dispatch mode is active while the answer is checked")
+    return value
+
+
 def _matches(actual: torch.Tensor, candidate: torch.Tensor, atol: float, rtol: float) -> bool:
     return (candidate.shape == actual.shape
             and torch.allclose(actual.double(), candidate.double(), atol=atol, rtol=rtol, equal_nan=True))
@@ -25,9 +57,10 @@ def _matches(actual: torch.Tensor, candidate: torch.Tensor, atol: float, rtol: f
 def check_close(actual, expected, name: str, *, atol: float = 1e-5, rtol: float = 1e-4,
                 hints: Iterable[Hint] = ()) -> None:
     """Assert that ``actual`` equals ``expected`` within tolerance, explaining any difference."""
-    if not isinstance(actual, torch.Tensor):
+    if type(actual) not in _PLAIN_TENSORS:
         raise CheckFailed(f"{name}: expected a torch.Tensor, got {type(actual).__name__}"
-                          + (" (did you forget to return?)" if actual is None else ""))
+                          + (" (did you forget to return?)" if actual is None else "")
+                          + (" (a subclass: return a plain tensor)" if isinstance(actual, torch.Tensor) else ""))
     expected = torch.as_tensor(expected).to(actual.device)
     problems = []
     if actual.shape != expected.shape:
@@ -59,7 +92,7 @@ def check_close(actual, expected, name: str, *, atol: float = 1e-5, rtol: float 
 
 def check_shape(actual, shape: tuple, name: str) -> None:
     """Assert a tensor's shape, naming the dimension that is off."""
-    if not isinstance(actual, torch.Tensor):
+    if type(actual) not in _PLAIN_TENSORS:
         raise CheckFailed(f"{name}: expected a torch.Tensor, got {type(actual).__name__}")
     if tuple(actual.shape) != tuple(shape):
         raise CheckFailed(f"{name}: shape is {tuple(actual.shape)}, expected {tuple(shape)}")
