@@ -1,0 +1,102 @@
+"""The `lora` assignment's comparison, run with the notebook's own code (its solution cells are executed
+here): full fine-tuning, last-layer-only fine-tuning and LoRA of ranks 1, 2, 4 and 8, on the same budget.
+
+    python benchmarks/lora_finetuning.py                   # the notebook's FinetuneConfig
+    python benchmarks/lora_finetuning.py --steps 300       # a longer budget, the same for every method
+    python benchmarks/lora_finetuning.py --lora-lr 2e-2 --targets attn.qkv ff.fc
+
+For each method it prints the trainable parameters (and their share of the pretrained model), the final
+validation loss on the answers, the seconds per step, the size of the saved adapter (the trainable
+tensors as torch.save writes them) and the share of full fine-tuning's improvement of the validation
+loss; then the assignment's goal for LoRA r=8: at least 95% of full fine-tuning's improvement while
+training under 5% of the parameters. Seconds depend on the machine's load: the load average is printed
+with them.
+"""
+import argparse
+import os
+import re
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "solutions" / "lora" / "lora.ipynb"
+# The cells that define what the comparison needs, in notebook order.
+DEFINITIONS = ["setup", "data", "lora_linear", "inject_lora", "sft_loss", "finetune_code"]
+
+
+def notebook_namespace() -> dict:
+    """Execute the solution notebook's definition cells and return their namespace."""
+    os.environ.setdefault("LLMCOURSE_DATA_DIR", str(REPO.parent / "shared" / "data"))
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source
+             for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"}
+    namespace = {"__name__": "lora_notebook"}
+    for grade_id in DEFINITIONS:
+        source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", cells[grade_id], flags=re.M)
+        exec(compile(source, f"lora.ipynb:{grade_id}", "exec"), namespace)
+    return namespace
+
+
+def compare(nb: dict, fc) -> tuple[float, dict]:
+    """Fine-tune with every method on `fc`'s budget; the pretrained loss and one row of results per method."""
+    torch = nb["torch"]
+    base_loss = nb["validation_loss"](nb["pretrained"].to(nb["device"]))
+    n_pretrained = nb["count_parameters"](nb["pretrained"])[1]
+    rows = {}
+    for kind, r in [("full", None), ("last layer", None)] + [("lora", r) for r in fc.lora_ranks]:
+        name = kind if r is None else f"LoRA r={r}"
+        torch.manual_seed(fc.seed)
+        model, lr = nb["prepare"](kind, r, fc)
+        trainable, _ = nb["count_parameters"](model)
+        run = nb["finetune"](model, lr, fc)
+        rows[name] = dict(trainable=trainable, share=trainable / n_pretrained, val=nb["validation_loss"](model),
+                          s_per_step=run["s_per_step"], adapter_kb=nb["adapter_bytes"](model) / 1024)
+        print(f"  {name} done: validation loss {rows[name]['val']:.3f}", flush=True)
+    return base_loss, rows
+
+
+def report(base_loss: float, rows: dict) -> str:
+    gain = {name: base_loss - row["val"] for name, row in rows.items()}
+    lines = [f"pretrained validation loss on the answers: {base_loss:.3f}",
+             f"{'method':>11} | {'trainable':>9} | {'% params':>8} | {'val loss':>8} | {'% of full gain':>14} | "
+             f"{'s/step':>7} | {'adapter KB':>10}"]
+    for name, row in rows.items():
+        lines.append(f"{name:>11} | {row['trainable']:>9,} | {row['share']:>8.2%} | {row['val']:>8.3f} | "
+                     f"{gain[name] / gain['full']:>14.1%} | {row['s_per_step']:>7.4f} | {row['adapter_kb']:>10.1f}")
+    if "LoRA r=8" in rows:
+        share, achieved = rows["LoRA r=8"]["share"], gain["LoRA r=8"] / gain["full"]
+        verdict = "met" if achieved >= 0.95 and share < 0.05 else "NOT met"
+        lines.append(f"goal (LoRA r=8: >= 95% of full fine-tuning's improvement, < 5% of the parameters): {verdict}; "
+                     f"measured {achieved:.1%} of the improvement with {share:.2%} of the parameters")
+    lines.append(f"load average while measuring: {os.getloadavg()[0]:.2f} (1 min), on {os.cpu_count()} CPUs")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, help="steps per method (default: the notebook's)")
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lora-lr", type=float)
+    parser.add_argument("--full-lr", type=float)
+    parser.add_argument("--last-lr", type=float)
+    parser.add_argument("--targets", nargs="+", help="LoRA target modules (default: the notebook's)")
+    parser.add_argument("--ranks", type=int, nargs="+")
+    parser.add_argument("--threads", type=int, help="torch threads (on a shared, busy machine 1 is steadier)")
+    args = parser.parse_args()
+    nb = notebook_namespace()
+    if args.threads:
+        nb["torch"].set_num_threads(args.threads)
+    fc = nb["FinetuneConfig"]()
+    for field, value in [("steps", args.steps), ("batch_size", args.batch_size), ("lora_ranks", args.ranks),
+                         ("lora_targets", tuple(args.targets) if args.targets else None)]:
+        if value is not None:
+            setattr(fc, field, value)
+    for key, value in [("lora", args.lora_lr), ("full", args.full_lr), ("last layer", args.last_lr)]:
+        if value is not None:
+            fc.lr[key] = value
+    print(f"{fc} on {nb['device']}", flush=True)
+    print(report(*compare(nb, fc)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Wrong versions of the lora assignment that the hidden tests must catch."""
+from tests.studentwork import Mutant
+
+MUTANTS = {
+    # --- the issue's catalogue ---
+    "b_random_at_init": Mutant(
+        [("self.B = nn.Parameter(torch.zeros(base.out_features, r, **like))",
+          "self.B = nn.Parameter(torch.randn(base.out_features, r, **like))")],
+        loses=["test_lora_init"], why="the adapted model no longer starts as the pretrained one"),
+    "scaling_r_over_alpha": Mutant(
+        [("self.scaling = alpha / r", "self.scaling = r / alpha")],
+        loses=["test_lora_init", "test_lora_forward"]),
+    "base_not_frozen": Mutant(
+        [("        for param in self.base.parameters():\n            param.requires_grad_(False)\n        like", "        like")],
+        loses=["test_lora_grads"], why="the pretrained weight trains too: it is full fine-tuning plus an adapter"),
+    "merge_without_scaling": Mutant(
+        [("merged.weight.copy_(self.base.weight + self.scaling * (self.B @ self.A))",
+          "merged.weight.copy_(self.base.weight + self.B @ self.A)")],
+        loses=["test_lora_merge"]),
+    "a_and_b_transposed": Mutant(
+        [("self.A = nn.Parameter(torch.empty(r, base.in_features, **like))",
+          "self.A = nn.Parameter(torch.empty(base.in_features, r, **like))"),
+         ("self.B = nn.Parameter(torch.zeros(base.out_features, r, **like))",
+          "self.B = nn.Parameter(torch.zeros(r, base.out_features, **like))"),
+         ("low_rank = self.dropout(x) @ self.A.T @ self.B.T", "low_rank = self.dropout(x) @ self.A @ self.B"),
+         ("(self.B @ self.A)", "(self.A @ self.B).T")],
+        loses=["test_lora_init"], why="A is (r, in_features) and B is (out_features, r)"),
+    "mask_inverted": Mutant(
+        [("return per_position[scored].mean()", "return per_position[~scored].mean()")],
+        loses=["test_sft_loss"], why="trains on the prompt, not on the response"),
+    "loss_averaged_over_all_positions": Mutant(
+        [("return per_position[scored].mean()", "return (per_position * scored).sum() / scored.numel()")],
+        loses=["test_sft_loss"], why="divides by every position, so the loss shrinks with the prompt's length"),
+    # --- more plausible mistakes ---
+    "mask_ignored": Mutant(
+        [("return per_position[scored].mean()", "return per_position.mean()")],
+        loses=["test_sft_loss"]),
+    "inject_does_not_freeze": Mutant(
+        [("    for param in model.parameters():\n        param.requires_grad_(False)\n    targets",
+          "    targets")],
+        loses=["test_inject_lora"], why="embeddings, norms and the untargeted layers still train"),
+    "inject_matches_substrings": Mutant(
+        [("any(name.endswith(t) for t in target_modules)", "any(t in name for t in target_modules)")],
+        loses=["test_inject_lora"], why="'attn' is inside 'layers.0.attn.qkv' but is not how that name ends"),
+    "zero_a_and_b": Mutant(
+        [("nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))", "nn.init.zeros_(self.A)")],
+        loses=["test_lora_init", "test_lora_grads"], why="with A and B both zero, neither ever gets a gradient"),
+    "count_only_trainable": Mutant(
+        [("total = sum(p.numel() for p in model.parameters())",
+          "total = sum(p.numel() for p in model.parameters() if p.requires_grad)")],
+        loses=["test_count_parameters"]),
+}
