@@ -75,6 +75,10 @@ def install(tokens):
 
     shell = get_ipython()
     user_ns = shell.user_ns
+    if "torch" in sys.modules:
+        # Imported lazily (by an optimizer's first step), TorchDynamo wraps torch.manual_seed and
+        # friends: import it now, so that what it changes is part of the state tests run on.
+        import torch._dynamo  # noqa: F401
     try:
         import torch
         _tf_len, _tf_pop = torch._C._len_torch_function_stack, torch._C._pop_torch_function_stack

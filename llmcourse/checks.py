@@ -12,6 +12,7 @@ tuple, list, dict...), and no torch function or dispatch mode may be active. An 
 ``__eq__`` or ``__bool__`` always says yes, or a tensor subclass that forges the results of
 ``torch.isclose``, fails there instead of passing the comparison.
 """
+from collections import Counter, OrderedDict, defaultdict
 from typing import Callable, Iterable
 
 import torch
@@ -24,7 +25,9 @@ class CheckFailed(AssertionError):
 
 
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
-_PLAIN_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+_PLAIN_SCALARS = (bool, int, float, complex, str, bytes, bytearray, type(None), torch.dtype, torch.device)
+_PLAIN_SEQUENCES = (tuple, list, set, frozenset, torch.Size)
+_PLAIN_MAPPINGS = (dict, Counter, OrderedDict, defaultdict)   # the standard library's own dicts
 
 
 def _not_genuine(value, depth: int = 0) -> str | None:
@@ -32,9 +35,9 @@ def _not_genuine(value, depth: int = 0) -> str | None:
     kind = type(value)
     if kind in _PLAIN_TENSORS or kind in _PLAIN_SCALARS:
         return None
-    if depth < 8 and kind in (tuple, list):
+    if depth < 8 and kind in _PLAIN_SEQUENCES:
         return next((why for why in (_not_genuine(v, depth + 1) for v in value) if why), None)
-    if depth < 8 and kind is dict:
+    if depth < 8 and kind in _PLAIN_MAPPINGS:
         return next((why for why in (_not_genuine(v, depth + 1) for item in value.items() for v in item) if why), None)
     return f"{kind.__module__}.{kind.__qualname__}"
 
