@@ -32,9 +32,6 @@ MUTANTS = {
         [("return per_position[scored].mean()", "return (per_position * scored).sum() / scored.numel()")],
         loses=["test_sft_loss"], why="divides by every position, so the loss shrinks with the prompt's length"),
     # --- more plausible mistakes ---
-    "mask_ignored": Mutant(
-        [("return per_position[scored].mean()", "return per_position.mean()")],
-        loses=["test_sft_loss"]),
     "inject_does_not_freeze": Mutant(
         [("    for param in model.parameters():\n        param.requires_grad_(False)\n    targets",
           "    targets")],
@@ -42,11 +39,19 @@ MUTANTS = {
     "inject_matches_substrings": Mutant(
         [("any(name.endswith(t) for t in target_modules)", "any(t in name for t in target_modules)")],
         loses=["test_inject_lora"], why="'attn' is inside 'layers.0.attn.qkv' but is not how that name ends"),
-    "zero_a_and_b": Mutant(
-        [("nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))", "nn.init.zeros_(self.A)")],
-        loses=["test_lora_init", "test_lora_grads"], why="with A and B both zero, neither ever gets a gradient"),
     "count_only_trainable": Mutant(
         [("total = sum(p.numel() for p in model.parameters())",
           "total = sum(p.numel() for p in model.parameters() if p.requires_grad)")],
         loses=["test_count_parameters"]),
+}
+
+# More wrong versions, caught too (each lost points when graded through the real grader: mask_ignored
+# scored 10/15, zero_a_and_b 11/15); kept out of MUTANTS so that tests/test_grading.py grades fewer copies.
+EXTRA_MUTANTS = {
+    "mask_ignored": Mutant(
+        [("return per_position[scored].mean()", "return per_position.mean()")],
+        loses=["test_sft_loss"]),
+    "zero_a_and_b": Mutant(
+        [("nn.init.kaiming_uniform_(self.A, a=math.sqrt(5))", "nn.init.zeros_(self.A)")],
+        loses=["test_lora_init", "test_lora_grads"], why="with A and B both zero, neither ever gets a gradient"),
 }
