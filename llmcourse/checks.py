@@ -28,6 +28,12 @@ _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
 _PLAIN_SCALARS = (bool, int, float, complex, str, bytes, bytearray, type(None), torch.dtype, torch.device)
 _PLAIN_SEQUENCES = (tuple, list, set, frozenset, torch.Size)
 _PLAIN_MAPPINGS = (dict, Counter, OrderedDict, defaultdict)   # the standard library's own dicts
+try:
+    import numpy as np
+    # NumPy's own array and scalar types (float64, int32, bool_...), never a subclass of them.
+    _NUMPY_TYPES = frozenset({np.ndarray, *(t for t in np.sctypeDict.values() if t.__module__ == "numpy")})
+except ImportError:   # numpy is optional here
+    _NUMPY_TYPES = frozenset()
 
 
 def _not_genuine(value, depth: int = 0) -> str | None:
@@ -35,6 +41,8 @@ def _not_genuine(value, depth: int = 0) -> str | None:
     kind = type(value)
     if kind in _PLAIN_TENSORS or kind in _PLAIN_SCALARS:
         return None
+    if kind in _NUMPY_TYPES:
+        return "numpy array of Python objects" if getattr(value, "dtype", None) == object else None
     if depth < 8 and kind in _PLAIN_SEQUENCES:
         return next((why for why in (_not_genuine(v, depth + 1) for v in value) if why), None)
     if depth < 8 and kind in _PLAIN_MAPPINGS:
