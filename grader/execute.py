@@ -24,6 +24,7 @@
   says what it restores and what it cannot defend.
 """
 import hashlib
+import math
 import os
 import secrets
 import shutil
@@ -200,7 +201,9 @@ class GuardedExecute(Execute):
                    else "the kernel died earlier and could not be restarted")
             cell.outputs = [error_output("NotRun", f"this cell was not run: {why}")]
             return cell, resources
-        self.timeout = max(1, int(min(self._cell_limit or remaining, remaining)))
+        # Rounded up, so that a cell stopped by the notebook's limit ends at or after the deadline:
+        # rounding down left up to a second in which the next quick cells (tests included) still ran.
+        self.timeout = max(1, math.ceil(min(self._cell_limit or remaining, remaining)))
         self._hard_deadline = time.monotonic() + self.timeout + self.kill_grace
         if index >= self._guard_at and not self._guard_ready:
             self._install_guard()

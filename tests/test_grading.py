@@ -4,6 +4,7 @@ tests it names. Feedback and the grades CSV come out of the same run."""
 import csv
 import html as html_lib
 import importlib
+import os
 import re
 import shutil
 import sys
@@ -19,7 +20,11 @@ GRADER = [sys.executable, "-m", "grader"]
 
 
 def mutants_of(assignment_id):
-    return importlib.import_module(f"tests.mutants.{assignment_id}").MUTANTS
+    """The wrong versions graded by default; COURSE_ALL_MUTANTS=1 adds each catalogue's EXTRA_MUTANTS."""
+    catalogue = importlib.import_module(f"tests.mutants.{assignment_id}")
+    if os.environ.get("COURSE_ALL_MUTANTS") == "1":
+        return {**catalogue.MUTANTS, **getattr(catalogue, "EXTRA_MUTANTS", {})}
+    return catalogue.MUTANTS
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)

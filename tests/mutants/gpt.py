@@ -90,3 +90,13 @@ EXTRA_MUTANTS = {
         [("if temperature == 0:", "if False:")],
         loses=["test_generate"], why="division by zero gives NaN probabilities"),
 }
+
+
+# Caught as well (each lost points in a full grading run), but graded only with COURSE_ALL_MUTANTS=1,
+# so that the default suite stays inside its time budget; the wrong versions the issue names stay in MUTANTS.
+EXTRA_MUTANTS = {**globals().get("EXTRA_MUTANTS", {}), **{name: MUTANTS.pop(name) for name in (
+    'layernorm_unbiased_variance',
+    'temperature_multiplies',
+    'context_not_cropped',
+    'layernorm_bias_not_a_parameter',
+)}}

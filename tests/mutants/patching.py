@@ -70,3 +70,17 @@ MUTANTS = {
         [("INDUCTION_HEAD = (1", "INDUCTION_HEAD = PREVIOUS_TOKEN_HEAD\nPREVIOUS_TOKEN_HEAD = (1")],
         loses=["test_name_the_heads"]),
 }
+
+
+# Caught as well (each lost points in a full grading run), but graded only with COURSE_ALL_MUTANTS=1,
+# so that the default suite stays inside its time budget; the wrong versions the issue names stay in MUTANTS.
+EXTRA_MUTANTS = {**globals().get("EXTRA_MUTANTS", {}), **{name: MUTANTS.pop(name) for name in (
+    'cache_ignores_names',
+    'logit_diff_ignores_position',
+    'logit_diff_flipped',
+    'metric_from_clean_end',
+    'head_sliced_on_axis_1',
+    'reversed_head_patching',
+    'metric_of_means_per_item',
+    'heads_swapped',
+)}}
