@@ -1,4 +1,5 @@
 """Shared fixtures: the repository's paths, the shared data directory, and one book build per session."""
+import importlib.util
 import os
 import subprocess
 import sys
@@ -28,6 +29,15 @@ def run(cmd, cwd=REPO, timeout=600, check=True, env=None):
             f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
         )
     return proc
+
+
+def load_script(relative_path: str):
+    """A script of the repository (benchmarks/, scripts/) imported as a module, without running its main."""
+    path = REPO / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,14 @@
 """benchmarks/gpt_shakespeare.py trains with the gpt notebook's own code: it must keep finding it."""
-import importlib.util
-
 import pytest
 
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import SHARED_DATA, load_script
 
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "tinyshakespeare.txt").exists(),
                                 reason="../shared/data/tinyshakespeare.txt is absent")
 
 
 def benchmark():
-    spec = importlib.util.spec_from_file_location("gpt_shakespeare", REPO / "benchmarks" / "gpt_shakespeare.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/gpt_shakespeare.py")
 
 
 def test_benchmark_runs_the_notebooks_code_for_both_configurations():

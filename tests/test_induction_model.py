@@ -1,13 +1,12 @@
 """The course's induction model: the shipped checkpoint solves its task with an identifiable circuit,
 its hook points behave like TransformerLens's, and its training script runs."""
-import importlib.util
 
 import pytest
 import torch
 
 from llmcourse.induction import (BOS, CHECKPOINT, HookPoint, InductionTransformer, induction_accuracy,
                                  load_induction_model, repeated_sequences)
-from tests.conftest import REPO
+from tests.conftest import load_script
 
 HOOK_SHAPES = {  # name -> shape for a batch of 3 sequences of 10 tokens
     "hook_embed": (3, 10, 64), "hook_pos_embed": (3, 10, 64),
@@ -145,9 +144,7 @@ def test_double_precision_and_length_guard(model):
 
 
 def test_training_script_runs():
-    spec = importlib.util.spec_from_file_location("train_induction_model", REPO / "scripts" / "train_induction_model.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("scripts/train_induction_model.py")
     threads = torch.get_num_threads()
     try:
         trained = script.train(steps=3, log_every=1)

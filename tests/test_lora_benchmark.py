@@ -1,14 +1,10 @@
 """benchmarks/lora_finetuning.py runs the lora notebook's own code for every method: it must keep finding it."""
-import importlib.util
 
-from tests.conftest import REPO
+from tests.conftest import load_script
 
 
 def benchmark():
-    spec = importlib.util.spec_from_file_location("lora_finetuning", REPO / "benchmarks" / "lora_finetuning.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/lora_finetuning.py")
 
 
 def test_benchmark_compares_every_method_on_a_tiny_budget(monkeypatch):

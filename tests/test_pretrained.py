@@ -1,6 +1,5 @@
 """The course's pretrained model: it ships in the package, loads on a CPU, reaches the validation loss
 recorded with it, and loads into the GPT that students build in the gpt assignment."""
-import importlib.util
 import re
 
 import nbformat
@@ -10,7 +9,7 @@ import torch
 from llmcourse import pretrained
 from llmcourse.pretrained import CharTokenizer, GPT, assignment_state_dict, load_pretrained, pretrained_info, \
     pretrained_state_dict
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import REPO, SHARED_DATA, load_script
 
 CHECKPOINT = REPO / "llmcourse" / "checkpoints" / "shakespeare-char.pt"
 needs_shared = pytest.mark.skipif(not (SHARED_DATA / "tinyshakespeare.txt").exists(),
@@ -18,10 +17,7 @@ needs_shared = pytest.mark.skipif(not (SHARED_DATA / "tinyshakespeare.txt").exis
 
 
 def training_script():
-    spec = importlib.util.spec_from_file_location("train_shakespeare_char", REPO / "scripts" / "train_shakespeare_char.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/train_shakespeare_char.py")
 
 
 def test_checkpoint_is_small_and_records_what_it_is():

@@ -1,10 +1,8 @@
 """benchmarks/bpe_training.py keeps working as the source notebook changes: it finds the reference
 trainer in solutions/tokenizer, and its two comparison trainers learn the same kind of vocabulary."""
-import importlib.util
-
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import load_script
 
 TEXT = ("the cat sat on the mat, the bat ate the hat; that is that.\n" * 30
         + "<|endoftext|>" + "a new document with other words\n" * 5)
@@ -12,10 +10,7 @@ TEXT = ("the cat sat on the mat, the bat ate the hat; that is that.\n" * 30
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bpe_training", REPO / "benchmarks" / "bpe_training.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/bpe_training.py")
 
 
 def test_reference_trainer_is_read_from_the_source_notebook(bench):

@@ -1,22 +1,17 @@
 """The tokenizer assignment's package code: the token pictures (llmcourse.tokenviz), the book
 corpus (llmcourse.corpora and scripts/make_book_corpus.py), and no solution anywhere in the package."""
-import importlib.util
-
 import matplotlib
 import pytest
 
 from llmcourse import corpora, tokenviz
-from tests.conftest import REPO
+from tests.conftest import REPO, load_script
 from tests.studentwork import secret_lines
 
 matplotlib.use("Agg")
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("make_book_corpus", REPO / "scripts" / "make_book_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def corpus_script():
+    return load_script("scripts/make_book_corpus.py")
 
 
 def test_token_label_makes_whitespace_and_broken_bytes_visible():
@@ -90,7 +85,7 @@ def test_book_corpus_ships_with_the_package():
 
 
 def test_book_corpus_script_keeps_prose_and_drops_markup(tmp_path):
-    script = load_script()
+    script = corpus_script()
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.md").write_text(
         "# Title\n\n(reading-x)=\n### A reading\n\n:::{admonition} Note\n:class: tip\nInside.\n:::\n\n"
