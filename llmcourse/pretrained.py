@@ -31,7 +31,6 @@ The checkpoint loads into the GPT you build there too, under that assignment's p
 The checkpoint is reproduced, from its seed, by ``scripts/train_shakespeare_char.py``.
 """
 import math
-import re
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -132,47 +131,28 @@ class GPT(nn.Module):
 
 
 # The checkpoint stores its weights under the names of the gpt assignment's GPT, so that students can
-# load it into the model they build; this package's GPT names its parts differently.
-_PACKAGE_TO_ASSIGNMENT = [
-    (r"embed\.", "token_embedding."),
-    (r"pos\.", "position_embedding."),
-    (r"layers\.(\d+)\.ln_attn\.", r"blocks.\1.norm1."),
-    (r"layers\.(\d+)\.attn\.", r"blocks.\1.attn."),
-    (r"layers\.(\d+)\.ln_mlp\.", r"blocks.\1.norm2."),
-    (r"layers\.(\d+)\.ff\.", r"blocks.\1.mlp."),
-    (r"ln_out\.", "norm_final."),
-    (r"head\.", "lm_head."),
-]
-_ASSIGNMENT_TO_PACKAGE = [
-    (r"token_embedding\.", "embed."),
-    (r"position_embedding\.", "pos."),
-    (r"blocks\.(\d+)\.norm1\.", r"layers.\1.ln_attn."),
-    (r"blocks\.(\d+)\.attn\.", r"layers.\1.attn."),
-    (r"blocks\.(\d+)\.norm2\.", r"layers.\1.ln_mlp."),
-    (r"blocks\.(\d+)\.mlp\.", r"layers.\1.ff."),
-    (r"norm_final\.", "ln_out."),
-    (r"lm_head\.", "head."),
-]
+# load it into the model they build; this package's GPT names some of its parts differently. Names
+# are renamed part by part (``layers.0.ln_attn.weight`` <-> ``blocks.0.norm1.weight``).
+_ASSIGNMENT_NAME_OF = {"embed": "token_embedding", "pos": "position_embedding", "layers": "blocks",
+                       "ln_attn": "norm1", "ln_mlp": "norm2", "ff": "mlp", "ln_out": "norm_final", "head": "lm_head"}
+_PACKAGE_NAME_OF = {assignment: package for package, assignment in _ASSIGNMENT_NAME_OF.items()}
 
 
-def _rename(name: str, renames) -> str:
-    for pattern, replacement in renames:
-        if re.match(pattern, name):
-            return re.sub(pattern, replacement, name, count=1)
-    raise KeyError(f"no rename for parameter {name!r}")
+def _rename(name: str, part_names: dict) -> str:
+    return ".".join(part_names.get(part, part) for part in name.split("."))
 
 
 def assignment_state_dict(model: GPT) -> dict:
     """``model``'s weights under the gpt assignment's parameter names (``token_embedding.weight``,
     ``blocks.0.norm1.weight``, ..., ``lm_head.weight``), for ``my_gpt.load_state_dict(...)``."""
-    state = {_rename(name, _PACKAGE_TO_ASSIGNMENT): tensor for name, tensor in model.state_dict().items()}
+    state = {_rename(name, _ASSIGNMENT_NAME_OF): tensor for name, tensor in model.state_dict().items()}
     if model.config.tie_weights:
         state["lm_head.weight"] = state["token_embedding.weight"]
     return state
 
 
 def _package_state_dict(state: dict, tie_weights: bool) -> dict:
-    return {_rename(name, _ASSIGNMENT_TO_PACKAGE): tensor for name, tensor in state.items()
+    return {_rename(name, _PACKAGE_NAME_OF): tensor for name, tensor in state.items()
             if not (tie_weights and name == "lm_head.weight")}
 
 
