@@ -25,6 +25,9 @@ from pathlib import Path
 import nbformat
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from solution_cells import solution_namespace  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "solutions" / "gpt" / "gpt.ipynb"
 # The cells that define what training needs, in notebook order.
@@ -33,15 +36,8 @@ BASELINE_SECONDS_IDLE = 68.0
 
 
 def notebook_namespace() -> dict:
-    """Execute the solution notebook's definition cells and return their namespace."""
-    os.environ.setdefault("LLMCOURSE_DATA_DIR", str(REPO.parent / "shared" / "data"))
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source
-             for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"}
-    namespace = {"__name__": "gpt_notebook"}
-    for grade_id in DEFINITIONS:
-        source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", cells[grade_id], flags=re.M)
-        exec(compile(source, f"gpt.ipynb:{grade_id}", "exec"), namespace)
-    return namespace
+    """The solution notebook's definition cells, executed."""
+    return solution_namespace("gpt", DEFINITIONS)
 
 
 def our_model_config(nb: dict):

@@ -14,27 +14,19 @@ with them.
 """
 import argparse
 import os
-import re
+import sys
 from pathlib import Path
 
-import nbformat
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from solution_cells import solution_namespace  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO / "solutions" / "lora" / "lora.ipynb"
 # The cells that define what the comparison needs, in notebook order.
 DEFINITIONS = ["setup", "data", "lora_linear", "inject_lora", "sft_loss", "finetune_code"]
 
 
 def notebook_namespace() -> dict:
-    """Execute the solution notebook's definition cells and return their namespace."""
-    os.environ.setdefault("LLMCOURSE_DATA_DIR", str(REPO.parent / "shared" / "data"))
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source
-             for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"}
-    namespace = {"__name__": "lora_notebook"}
-    for grade_id in DEFINITIONS:
-        source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", cells[grade_id], flags=re.M)
-        exec(compile(source, f"lora.ipynb:{grade_id}", "exec"), namespace)
-    return namespace
+    """The solution notebook's definition cells, executed."""
+    return solution_namespace("lora", DEFINITIONS)
 
 
 def compare(nb: dict, fc) -> tuple[float, dict]:

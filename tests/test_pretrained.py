@@ -1,8 +1,5 @@
 """The course's pretrained model: it ships in the package, loads on a CPU, reaches the validation loss
 recorded with it, and loads into the GPT that students build in the gpt assignment."""
-import re
-
-import nbformat
 import pytest
 import torch
 
@@ -59,13 +56,8 @@ def test_reaches_its_recorded_validation_loss():
 @needs_shared
 def test_loads_into_the_assignments_gpt():
     """Students can load the checkpoint into their own GPT: same parameter names, same outputs."""
-    notebook = nbformat.read(REPO / "solutions" / "gpt" / "gpt.ipynb", as_version=4)
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in notebook.cells}
-    namespace = {}
-    for grade_id in ("given_model", "layernorm", "block", "gpt"):
-        source = cells[grade_id] if grade_id != "given_model" else "import math\nfrom dataclasses import dataclass\n" \
-            "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + cells[grade_id]
-        exec(compile(re.sub(r"### (BEGIN|END) SOLUTION", "", source), grade_id, "exec"), namespace)
+    namespace = load_script("benchmarks/solution_cells.py").solution_namespace(
+        "gpt", ["setup", "given_model", "layernorm", "block", "gpt"])
     model, tokenizer = load_pretrained("shakespeare-char")
     theirs = namespace["GPT"](namespace["GPTConfig"](**pretrained_info("shakespeare-char")["config"]))
     theirs.load_state_dict(pretrained_state_dict("shakespeare-char"))
