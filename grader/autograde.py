@@ -1,10 +1,13 @@
-"""Autograding a class: many submissions in parallel, each in a worker process of its own.
+"""Autograding a class: many submissions in parallel, each in a kernel of its own.
 
-A worker grades one submission with nbgrader into a private copy of the gradebook; the parent
-merges that copy into the class gradebook (the only process that writes it) and marks the
-submission done with the hash of the notebook it graded. So:
+``--jobs N`` starts N long-lived worker processes (``python -m grader _serve``). A worker grades
+one submission at a time with nbgrader, into a private copy of the gradebook, running the
+notebook in a fresh kernel under the limits of grader/execute.py; the parent merges that copy
+into the class gradebook (the only process that writes it) and marks the submission done with
+the hash of the notebook it graded. So:
 
-- ``--jobs N`` grades N submissions at once, and a crash of one worker costs only its student;
+- a kernel that dies costs only its own cells; a worker that dies or overruns costs only the
+  submission it was grading, and a fresh worker takes the next one;
 - ``--shard i/n`` grades a deterministic slice of the class and writes a shard gradebook under
   ``shards/``; ``python -m grader merge`` folds the shards into the class gradebook;
 - a run that is killed leaves the class gradebook consistent (each merge is one transaction), and
@@ -13,9 +16,11 @@ submission done with the hash of the notebook it graded. So:
 import hashlib
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +82,7 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, count
 
 
-# --- the worker: one submission, one process ---------------------------------------------------
+# --- the worker: a process that grades submission after submission -----------------------------
 
 def grade_one(course: Course, assignment_id: str, student_id: str, limits: Limits) -> dict:
     """Run nbgrader's autograde for one student against ``course.gradebook_path``."""
@@ -92,14 +97,29 @@ def grade_one(course: Course, assignment_id: str, student_id: str, limits: Limit
     return {"ok": False, "message": (lines[-1] if lines else "nbgrader failed without a message")[:300]}
 
 
-def worker_command(course: Course, assignment_id: str, student_id: str, scratch: Path, limits: Limits) -> list[str]:
-    cmd = [sys.executable, "-m", "grader", "--workdir", str(course.workdir), "--release-dir", str(course.release_dir),
-           "_grade", assignment_id, student_id, "--gradebook", str(scratch)]
-    for flag, value in (("--timeout", limits.cell_timeout), ("--notebook-timeout", limits.notebook_timeout),
-                        ("--memory-mb", limits.memory_mb), ("--device", limits.device)):
-        if value:
-            cmd += [flag, str(value)]
-    return cmd
+def serve(course: Course, assignment_id: str, limits: Limits) -> None:
+    """The worker's loop (``python -m grader _serve``): one JSON request a line on stdin, naming a
+    student, the scratch gradebook and the log; one JSON answer a line on stdout; until stdin closes.
+
+    Each submission still runs in a kernel of its own (grader/execute.py); the worker only saves
+    importing nbgrader and the grader again for every submission, which cost 2 s each."""
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    worker_stderr = os.dup(2)
+    os.dup2(2, 1)     # a stray print from nbgrader goes to the log, never among the answers
+    for line in sys.stdin:
+        request = json.loads(line)
+        course.gradebook_file = Path(request["gradebook"])
+        with open(request["log"], "w") as log:
+            sys.stdout.flush(), sys.stderr.flush()
+            os.dup2(log.fileno(), 1), os.dup2(log.fileno(), 2)
+            try:
+                answer = grade_one(course, assignment_id, request["student"], limits)
+            except Exception as err:   # noqa: BLE001 (one bad submission must not stop the worker)
+                answer = {"ok": False, "message": f"{type(err).__name__}: {err}"[:300]}
+            finally:
+                sys.stdout.flush(), sys.stderr.flush()
+                os.dup2(worker_stderr, 1), os.dup2(worker_stderr, 2)
+        answers.write(json.dumps(answer) + "\n")
 
 
 def worker_environment(jobs: int) -> dict:
@@ -115,26 +135,90 @@ def worker_environment(jobs: int) -> dict:
     return env
 
 
-def run_worker(course: Course, assignment_id: str, student_id: str, template: Path, scratch_dir: Path,
-               limits: Limits, notebook_timeout: int, jobs: int = 1) -> Outcome:
-    scratch = scratch_dir / f"{student_id}.db"
-    gradebook.snapshot(template, scratch)
-    log = course.workdir / "logs" / assignment_id / f"{student_id}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(log, "w") as err:
-            proc = subprocess.run(worker_command(course, assignment_id, student_id, scratch, limits),
-                                  stdout=subprocess.PIPE, stderr=err, text=True,
-                                  timeout=notebook_timeout + 180, cwd=course.root, env=worker_environment(jobs))
-        answer = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
-    except subprocess.TimeoutExpired:
-        return Outcome(student_id, False, "grading did not finish in time (the worker was stopped)")
-    except json.JSONDecodeError:
-        answer = {}
-    if not answer.get("ok"):
-        why = answer.get("message") or f"the grading worker failed (exit {proc.returncode}); see {log}"
-        return Outcome(student_id, False, why)
-    return Outcome(student_id, True)
+class Worker:
+    """The parent's handle on one ``_serve`` process. A worker that dies or overruns costs only the
+    submission it was grading: ``grade`` says why, and the next call starts a fresh worker."""
+
+    def __init__(self, course: Course, assignment_id: str, limits: Limits, jobs: int):
+        self.course, self.assignment_id, self.limits, self.jobs = course, assignment_id, limits, jobs
+        self.proc = None
+
+    def _start(self):
+        cmd = [sys.executable, "-m", "grader", "--workdir", str(self.course.workdir),
+               "--release-dir", str(self.course.release_dir), "_serve", self.assignment_id]
+        for flag, value in (("--timeout", self.limits.cell_timeout), ("--notebook-timeout", self.limits.notebook_timeout),
+                            ("--memory-mb", self.limits.memory_mb), ("--device", self.limits.device)):
+            if value is not None:
+                cmd += [flag, str(value)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, cwd=self.course.root, env=worker_environment(self.jobs))
+        self.answers = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc, self.answers), daemon=True).start()
+
+    @staticmethod
+    def _read(proc, answers):
+        for line in proc.stdout:
+            answers.put(line)
+        answers.put(None)    # the worker is gone
+
+    def grade(self, student_id: str, scratch: Path, log: Path, timeout: float) -> Outcome:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        request = {"student": student_id, "gradebook": str(scratch), "log": str(log)}
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            line = self.answers.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            return Outcome(student_id, False, "grading did not finish in time (the worker was stopped)")
+        except BrokenPipeError:
+            line = None
+        if line is None:
+            code = self.proc.wait()
+            self.proc = None
+            return Outcome(student_id, False, f"the grading worker failed (exit {code}); see {log}")
+        try:
+            answer = json.loads(line)
+        except json.JSONDecodeError:
+            answer = {"message": f"the grading worker answered nonsense; see {log}"}
+        return Outcome(student_id, bool(answer.get("ok")), answer.get("message", ""))
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+class WorkerPool:
+    """``size`` workers, each lent to one submission at a time."""
+
+    def __init__(self, course: Course, assignment_id: str, limits: Limits, jobs: int, size: int):
+        self.workers = [Worker(course, assignment_id, limits, jobs) for _ in range(size)]
+        self.free = queue.Queue()
+        for worker in self.workers:
+            self.free.put(worker)
+        self.log_dir = course.workdir / "logs" / assignment_id
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def grade(self, student_id: str, template: Path, scratch_dir: Path, timeout: float) -> Outcome:
+        scratch = scratch_dir / f"{student_id}.db"
+        gradebook.snapshot(template, scratch)
+        worker = self.free.get()
+        try:
+            return worker.grade(student_id, scratch, self.log_dir / f"{student_id}.log", timeout)
+        finally:
+            self.free.put(worker)
+
+    def close(self):
+        for worker in self.workers:
+            worker.stop()
 
 
 # --- the parent: the class --------------------------------------------------------------------
@@ -169,9 +253,10 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
     with tempfile.TemporaryDirectory(prefix="grader-scratch-", dir=course.workdir / "scratch") as tmp:
         template = Path(tmp) / "template.db"
         gradebook.snapshot(course.gradebook_path, template)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(run_worker, course, assignment_id, s, template, Path(tmp), limits, notebook_timeout,
-                                   jobs) for s in todo]
+        size = max(1, min(jobs, len(todo)))
+        workers = WorkerPool(course, assignment_id, limits, jobs, size)
+        with ThreadPoolExecutor(max_workers=size) as pool:
+            futures = [pool.submit(workers.grade, s, template, Path(tmp), notebook_timeout + 180) for s in todo]
             bar = None
             if progress and todo:
                 from tqdm import tqdm
@@ -180,7 +265,8 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
                 outcome = future.result()
                 if outcome.ok:
                     # The parent is the only writer of the class (or shard) gradebook.
-                    gradebook.merge_gradebook(Path(tmp) / f"{outcome.student_id}.db", target, assignment_id)
+                    gradebook.merge_gradebook(Path(tmp) / f"{outcome.student_id}.db", target, assignment_id,
+                                              outcome.student_id)
                     done_marker(course, assignment_id, outcome.student_id).write_text(
                         digest(submitted_notebook(course, assignment_id, outcome.student_id)))
                     lines.append(summary_line(course, assignment_id, outcome.student_id, target))
@@ -190,6 +276,7 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
                     bar.update(1)
             if bar:
                 bar.close()
+        workers.close()
     graded = sum(1 for line in lines if ": not graded:" not in line)
     lines.sort()
     lines.append(f"autograded {graded} of {len(todo)} submission(s) of {assignment_id}"

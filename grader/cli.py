@@ -79,14 +79,11 @@ def cmd_autograde(course: Course, args) -> None:
         print(line)
 
 
-def cmd_grade_one(course: Course, args) -> None:
-    """The worker behind autograde: grade one student into the gradebook given, answer in JSON."""
-    import json
+def cmd_serve(course: Course, args) -> None:
+    """The worker behind autograde: grade the students named on stdin (see grader/autograde.py)."""
+    from grader.autograde import serve
 
-    from grader.autograde import grade_one
-
-    course.gradebook_file = Path(args.gradebook)
-    print(json.dumps(grade_one(course, args.assignment, args.student_id, _limits(args))))
+    serve(course, args.assignment, _limits(args))
 
 
 def cmd_merge(course: Course, args) -> None:
@@ -220,12 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limit_flags(p)
     p.set_defaults(run=cmd_autograde)
 
-    p = sub.add_parser("_grade", help=argparse.SUPPRESS)
+    p = sub.add_parser("_serve", help=argparse.SUPPRESS)
     p.add_argument("assignment")
-    p.add_argument("student_id")
-    p.add_argument("--gradebook", required=True)
     _add_limit_flags(p)
-    p.set_defaults(run=cmd_grade_one)
+    p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("merge", help="fold shard gradebooks (default: <workdir>/shards/*.db) into the class gradebook")
     p.add_argument("shard_gradebooks", nargs="*")

@@ -23,6 +23,7 @@
   removed from the saved outputs; the notebook's source is never changed. The guard's docstring
   says what it restores and what it cannot defend.
 """
+import functools
 import hashlib
 import math
 import os
@@ -50,6 +51,7 @@ GUARD_SOURCE = (Path(__file__).parent / "kernel_guard.py").read_text()
 GUARD_NAME = "_grader_guard"
 
 
+@functools.cache    # asked once per worker, not once per kernel
 def network_isolation_available() -> bool:
     if not shutil.which("unshare"):
         return False
@@ -57,6 +59,7 @@ def network_isolation_available() -> bool:
     return probe.returncode == 0
 
 
+@functools.cache
 def filesystem_isolation_available() -> bool:
     if not (shutil.which("unshare") and shutil.which("mount")):
         return False

@@ -46,8 +46,12 @@ def merge_submission(source: Gradebook, target: Gradebook, assignment_id: str, s
     target.db.commit()
 
 
-def merge_gradebook(src: Path, dst: Path, assignment_id: str | None = None) -> list[tuple[str, str]]:
-    """Merge every submission of ``src`` (optionally of one assignment) into ``dst``."""
+def merge_gradebook(src: Path, dst: Path, assignment_id: str | None = None,
+                    student_id: str | None = None) -> list[tuple[str, str]]:
+    """Merge every submission of ``src`` (optionally of one assignment, of one student) into ``dst``.
+
+    A worker's gradebook starts as a copy of the class gradebook, so it also holds the grades other
+    students had then: merging only the student it graded keeps those stale grades out."""
     merged = []
     with Gradebook(url(src), COURSE_ID) as source, Gradebook(url(dst), COURSE_ID) as target:
         for assignment in source.assignments:
@@ -58,6 +62,8 @@ def merge_gradebook(src: Path, dst: Path, assignment_id: str | None = None) -> l
             except MissingEntry:
                 raise RuntimeError(f"{dst} does not know assignment {assignment.name!r}; release it first")
             for submission in assignment.submissions:
+                if student_id and submission.student.id != student_id:
+                    continue
                 try:
                     merge_submission(source, target, assignment.name, submission.student.id)
                 except Exception:

@@ -74,6 +74,21 @@ def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path
     assert scores(workdir) == expected_scores()
 
 
+def test_regrading_resubmissions_keeps_every_new_grade(tmp_path):
+    """Two students hand in again, each the opposite of before. Each worker's gradebook starts as a
+    copy of the class gradebook, old grades included; merging it whole put s1's old grade back over
+    its new one once s2 was merged after it."""
+    common = [*GRADER, "--workdir", str(tmp_path / "work")]
+    for round_, correct in enumerate([{"s1": True, "s2": False}, {"s1": False, "s2": True}]):
+        folder = tmp_path / f"round{round_}"
+        folder.mkdir()
+        for student, right in correct.items():
+            nbformat.write(student_submission("attention", filled=right), folder / f"{student}.ipynb")
+        run([*common, "collect", "attention", str(folder)])
+        run([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu"])
+        assert scores(tmp_path / "work") == {s: (15.0 if right else 0.0) for s, right in correct.items()}
+
+
 def test_parallel_kernels_share_the_cores_instead_of_each_taking_all(monkeypatch):
     from grader.autograde import worker_environment
 
