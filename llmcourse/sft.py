@@ -1,13 +1,23 @@
-"""The course's small instruction dataset, for supervised fine-tuning (the `lora` assignment).
+"""The course's small instruction datasets, for supervised fine-tuning (the `lora` assignment).
 
-``llmcourse/data/sft_commands.txt`` holds 3,300 requests and answers in one fixed template, made by
-``scripts/make_sft_dataset.py`` (the script's docstring says how)::
+Both hold 3,000 training then 300 validation requests and answers in one fixed template, made by
+``scripts/make_sft_dataset.py`` from tiny Shakespeare and a fixed seed (the script's docstring says how):
 
-    Q: exclaim: sweet lady
-    A: O sweet lady!
+- ``"lines"`` (``llmcourse/data/sft_lines.txt``, the assignment's task): the next word, or the rest,
+  of a line of the plays; training lines come from the text the pretrained model was trained on,
+  validation lines from the part it never saw::
+
+      Q: next word: And let it not displease
+      A: thee,
+
+- ``"commands"`` (``llmcourse/data/sft_commands.txt``, a contrast): five small text commands (exclaim,
+  spell, first, last, reverse) that copy and rearrange the words of a short phrase::
+
+      Q: exclaim: sweet lady
+      A: O sweet lady!
 
 Every character belongs to tiny Shakespeare's vocabulary, so the course's pretrained character model
-reads it as it is.
+reads them as they are.
 
 - :func:`load_sft_pairs` gives ``(prompt, response)`` string pairs: the prompt is ``"Q: ...\\nA: "``,
   the response is the answer and the newline that ends it.
@@ -18,17 +28,22 @@ from pathlib import Path
 
 import torch
 
-SFT_DATA = Path(__file__).with_name("data") / "sft_commands.txt"
+SFT_DATASETS = {name: Path(__file__).with_name("data") / f"sft_{name}.txt" for name in ("lines", "commands")}
+SFT_DATA = SFT_DATASETS["lines"]
 N_TRAIN, N_VAL = 3000, 300
 ANSWER = "A: "
 
 
-def load_sft_pairs(split: str = "train") -> list[tuple[str, str]]:
-    """The ``split`` (``"train"``: 3,000 pairs, or ``"val"``: 300) as ``(prompt, response)`` pairs."""
+def load_sft_pairs(split: str = "train", dataset: str = "lines") -> list[tuple[str, str]]:
+    """The ``split`` (``"train"``: 3,000 pairs, or ``"val"``: 300) of ``dataset`` (``"lines"`` or
+    ``"commands"``) as ``(prompt, response)`` pairs."""
     if split not in ("train", "val"):
         raise ValueError(f"split must be 'train' or 'val', not {split!r}")
-    blocks = [b for b in SFT_DATA.read_text(encoding="utf-8").split("\n\n") if b.strip()]
-    assert len(blocks) == N_TRAIN + N_VAL, f"{SFT_DATA} holds {len(blocks)} examples"
+    if dataset not in SFT_DATASETS:
+        raise ValueError(f"dataset must be one of {sorted(SFT_DATASETS)}, not {dataset!r}")
+    path = SFT_DATASETS[dataset]
+    blocks = [b for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
+    assert len(blocks) == N_TRAIN + N_VAL, f"{path} holds {len(blocks)} examples"
     pairs = []
     for block in blocks:
         question, answer = block.split("\n" + ANSWER)
