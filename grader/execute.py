@@ -35,8 +35,10 @@ import threading
 import time
 from pathlib import Path
 
+from queue import Empty
+
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from traitlets import Bool, Integer, List, Unicode
@@ -44,6 +46,8 @@ from traitlets import Bool, Integer, List, Unicode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 MAX_RESTARTS = 10
+# The longest a wait for a kernel's message goes without looking at the socket again (seconds).
+POLL_SLICE = 1.0
 # Errors that the limits put in a cell: such a cell is not run again when the kernel restarts.
 LIMIT_ERRORS = {"NotRun", "KernelDied", "CellTimeoutError", "MemoryError", "KeyboardInterrupt"}
 # Sent to the kernel as text: the kernel cannot import the grader (it may not even see it).
@@ -116,6 +120,29 @@ class IsolatedKernelManager(AsyncKernelManager):
         return prefix + cmd
 
 
+def wait_in_slices(channel) -> None:
+    """Make ``channel.get_msg(timeout)`` look for a message at least once a POLL_SLICE.
+
+    Now and then the asyncio wake-up for a message that has already arrived is lost (nbclient
+    issue #312; here about one grading in fifty, at a cell that shows an ipywidgets control). The
+    wait then lasted the cell's whole time limit, 120 s, before pyzmq's last look at the socket found
+    the reply, and the cell passed as if nothing had happened. Waiting in slices bounds the loss to
+    one slice."""
+    wait = channel.get_msg
+
+    async def get_msg(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else max(0.0, min(POLL_SLICE, deadline - time.monotonic()))
+            try:
+                return await wait(timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
 def error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -158,6 +185,27 @@ class GuardedExecute(Execute):
             # Address space runs well above resident memory (shared libraries, allocator arenas).
             km.address_space_limit = 2 * self.memory_limit_mb * 2**20
         return km
+
+    def start_new_kernel_client(self):
+        kc = super().start_new_kernel_client()
+        wait_in_slices(kc.shell_channel)
+        wait_in_slices(kc.iopub_channel)
+        return kc
+
+    async def _async_run_quietly(self, code: str, timeout: float) -> dict:
+        """Run code in the kernel, outside the notebook (nothing recorded), and return its reply."""
+        msg_id = await ensure_async(self.kc.execute(code, silent=True, store_history=False))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.kc.shell_channel.get_msg(timeout=min(POLL_SLICE, deadline - time.monotonic()))
+            except Empty:
+                if not await ensure_async(self.kc.is_alive()):
+                    raise DeadKernelError("the kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+        raise TimeoutError(f"no reply from the kernel in {timeout:g} s")
 
     # --- the watchdog ---------------------------------------------------------------------
     def _watch(self):
@@ -254,8 +302,7 @@ class GuardedExecute(Execute):
             return
         code = (f"(lambda ns: (exec(compile({GUARD_SOURCE!r}, '<grader guard>', 'exec'), ns), "
                 f"ns['install']({self._tokens!r})))({{'__name__': '_grader_guard_source'}})")
-        reply = run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False, timeout=120,
-                                                      output_hook=lambda msg: None)
+        reply = run_sync(self._async_run_quietly)(code, 120)
         if reply["content"]["status"] != "ok":
             content = reply["content"]
             raise RuntimeError(f"the grading guard did not install: {content.get('ename')}: {content.get('evalue')}")
@@ -308,8 +355,7 @@ class GuardedExecute(Execute):
             try:
                 # Straight to the kernel, not through nbclient, so the graded cells keep their outputs.
                 source = self._guarded_source(index, cell.source) if index in self._tokens else cell.source
-                run_sync(self.kc.execute_interactive)(source, silent=True, store_history=False,
-                                                      timeout=max(1, limit), output_hook=lambda msg: None)
+                run_sync(self._async_run_quietly)(source, max(1, limit))
             except (DeadKernelError, TimeoutError, RuntimeError):
                 if not run_sync(self.kc.is_alive)():
                     self._crashed.add(index)
