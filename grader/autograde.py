@@ -143,7 +143,7 @@ class Worker:
         self.course, self.assignment_id, self.limits, self.jobs = course, assignment_id, limits, jobs
         self.proc = None
 
-    def _start(self):
+    def start(self):
         cmd = [sys.executable, "-m", "grader", "--workdir", str(self.course.workdir),
                "--release-dir", str(self.course.release_dir), "_serve", self.assignment_id]
         for flag, value in (("--timeout", self.limits.cell_timeout), ("--notebook-timeout", self.limits.notebook_timeout),
@@ -163,7 +163,7 @@ class Worker:
 
     def grade(self, student_id: str, scratch: Path, log: Path, timeout: float) -> Outcome:
         if self.proc is None or self.proc.poll() is not None:
-            self._start()
+            self.start()
         request = {"student": student_id, "gradebook": str(scratch), "log": str(log)}
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
@@ -184,10 +184,15 @@ class Worker:
             answer = {"message": f"the grading worker answered nonsense; see {log}"}
         return Outcome(student_id, bool(answer.get("ok")), answer.get("message", ""))
 
+    def ask_to_stop(self):
+        """Close the worker's input: it exits once it has answered what it was asked."""
+        if self.proc is not None and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+
     def stop(self):
         if self.proc is None:
             return
-        self.proc.stdin.close()
+        self.ask_to_stop()
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -203,6 +208,7 @@ class WorkerPool:
         self.workers = [Worker(course, assignment_id, limits, jobs) for _ in range(size)]
         self.free = queue.Queue()
         for worker in self.workers:
+            worker.start()    # now, so that they import nbgrader while the parent prepares the class
             self.free.put(worker)
         self.log_dir = course.workdir / "logs" / assignment_id
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -218,6 +224,8 @@ class WorkerPool:
 
     def close(self):
         for worker in self.workers:
+            worker.ask_to_stop()
+        for worker in self.workers:
             worker.stop()
 
 
@@ -225,8 +233,6 @@ class WorkerPool:
 
 def autograde(course: Course, assignment_id: str, students: list[str] | None, jobs: int, shard, force: bool,
               limits: Limits, progress: bool = True) -> list[str]:
-    from grader.cli import ensure_in_gradebook   # noqa: PLC0415 (cli imports this module)
-
     everyone = sorted(p.parent.name for p in course.submitted_dir.glob(f"*/{assignment_id}")
                       if (p / f"{assignment_id}.ipynb").exists())
     if not everyone:
@@ -239,44 +245,13 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
     todo = [s for s in chosen if force or not is_done(course, assignment_id, s)]
     skipped = len(chosen) - len(todo)
 
-    ensure_in_gradebook(course, course.api(), assignment_id)
-    target = course.gradebook_path
-    if shard:
-        target = course.workdir / "shards" / f"{assignment_id}-{shard[0]}of{shard[1]}.db"
-        if not target.exists():
-            gradebook.snapshot(course.gradebook_path, target)
-    notebook_timeout = limits.notebook_timeout or course.config().GuardedExecute.notebook_timeout
-
-    lines = []
-    # Scratch gradebooks hold hidden tests: keep them in the work folder, which kernels cannot see.
-    (course.workdir / "scratch").mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="grader-scratch-", dir=course.workdir / "scratch") as tmp:
-        template = Path(tmp) / "template.db"
-        gradebook.snapshot(course.gradebook_path, template)
-        size = max(1, min(jobs, len(todo)))
-        workers = WorkerPool(course, assignment_id, limits, jobs, size)
-        with ThreadPoolExecutor(max_workers=size) as pool:
-            futures = [pool.submit(workers.grade, s, template, Path(tmp), notebook_timeout + 180) for s in todo]
-            bar = None
-            if progress and todo:
-                from tqdm import tqdm
-                bar = tqdm(total=len(todo), desc=f"autograde {assignment_id}", unit="nb", file=sys.stderr)
-            for future in as_completed(futures):
-                outcome = future.result()
-                if outcome.ok:
-                    # The parent is the only writer of the class (or shard) gradebook.
-                    gradebook.merge_gradebook(Path(tmp) / f"{outcome.student_id}.db", target, assignment_id,
-                                              outcome.student_id)
-                    done_marker(course, assignment_id, outcome.student_id).write_text(
-                        digest(submitted_notebook(course, assignment_id, outcome.student_id)))
-                    lines.append(summary_line(course, assignment_id, outcome.student_id, target))
-                else:
-                    lines.append(f"{outcome.student_id}: not graded: {outcome.message}")
-                if bar:
-                    bar.update(1)
-            if bar:
-                bar.close()
-        workers.close()
+    # Started first, so that the workers' imports overlap the parent's own preparations.
+    workers = WorkerPool(course, assignment_id, limits, jobs, size=max(1, min(jobs, len(todo)))) if todo else None
+    try:
+        lines, target = grade_class(course, assignment_id, todo, shard, limits, workers, progress)
+    finally:
+        if workers:
+            workers.close()
     graded = sum(1 for line in lines if ": not graded:" not in line)
     lines.sort()
     lines.append(f"autograded {graded} of {len(todo)} submission(s) of {assignment_id}"
@@ -284,6 +259,54 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
                  + (f"; shard {shard[0]}/{shard[1]} -> {target}" if shard else ""))
     write_report(course, assignment_id)
     return lines
+
+
+def grade_class(course: Course, assignment_id: str, todo: list[str], shard, limits: Limits,
+                workers: "WorkerPool | None", progress: bool) -> tuple[list[str], Path]:
+    """Grade ``todo`` on the workers; merge each result into the class (or shard) gradebook."""
+    from nbgrader.api import Gradebook
+
+    from grader.cli import ensure_in_gradebook   # noqa: PLC0415 (cli imports this module)
+
+    ensure_in_gradebook(course, course.api(), assignment_id)
+    target = course.gradebook_path
+    if shard:
+        target = course.workdir / "shards" / f"{assignment_id}-{shard[0]}of{shard[1]}.db"
+        if not target.exists():
+            gradebook.snapshot(course.gradebook_path, target)
+    if not todo:
+        return [], target
+    notebook_timeout = limits.notebook_timeout or course.config().GuardedExecute.notebook_timeout
+
+    lines = []
+    # Scratch gradebooks hold hidden tests: keep them in the work folder, which kernels cannot see.
+    (course.workdir / "scratch").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="grader-scratch-", dir=course.workdir / "scratch") as tmp, \
+            ThreadPoolExecutor(max_workers=len(workers.workers)) as pool, \
+            Gradebook(gradebook.url(target), gradebook.COURSE_ID) as class_gradebook:
+        template = Path(tmp) / "template.db"
+        gradebook.snapshot(course.gradebook_path, template)
+        futures = [pool.submit(workers.grade, s, template, Path(tmp), notebook_timeout + 180) for s in todo]
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(todo), desc=f"autograde {assignment_id}", unit="nb", file=sys.stderr)
+        for future in as_completed(futures):
+            outcome = future.result()
+            if outcome.ok:
+                # The parent is the only writer of the class (or shard) gradebook.
+                gradebook.merge_into(class_gradebook, Path(tmp) / f"{outcome.student_id}.db", assignment_id,
+                                     outcome.student_id)
+                done_marker(course, assignment_id, outcome.student_id).write_text(
+                    digest(submitted_notebook(course, assignment_id, outcome.student_id)))
+                lines.append(summary_line(course, assignment_id, outcome.student_id, class_gradebook))
+            else:
+                lines.append(f"{outcome.student_id}: not graded: {outcome.message}")
+            if bar:
+                bar.update(1)
+        if bar:
+            bar.close()
+    return lines, target
 
 
 def limit_events(course: Course, assignment_id: str, student_id: str) -> list[str]:
@@ -300,12 +323,9 @@ def limit_events(course: Course, assignment_id: str, student_id: str) -> list[st
     return events
 
 
-def summary_line(course: Course, assignment_id: str, student_id: str, db: Path) -> str:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(gradebook.url(db), gradebook.COURSE_ID) as gb:
-        submission = gb.find_submission(assignment_id, student_id)
-        line = f"{student_id}: {submission.score:g} / {submission.max_score:g}"
+def summary_line(course: Course, assignment_id: str, student_id: str, gb) -> str:
+    submission = gb.find_submission(assignment_id, student_id)
+    line = f"{student_id}: {submission.score:g} / {submission.max_score:g}"
     events = limit_events(course, assignment_id, student_id)
     return line + (f" ({'; '.join(events)})" if events else "")
 

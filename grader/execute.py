@@ -41,7 +41,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Enum, Integer, List, Unicode
 
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
@@ -166,6 +166,9 @@ class GuardedExecute(Execute):
     hidden_paths = List(Unicode(), help="folders hidden from the kernel (course repository, work folder)").tag(config=True)
     package_dir = Unicode("", help="the course package's folder, visible again inside hidden_paths").tag(config=True)
     guard_tests = Bool(True, help="run graded cells through the in-kernel guard (grader/kernel_guard.py)").tag(config=True)
+    # Once the last cell has run, nothing in the kernel is worth a graceful exit, and one graceful
+    # shutdown in about fifteen waited 4 s for the kernel to leave.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", IsolatedKernelManager)

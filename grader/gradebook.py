@@ -46,21 +46,22 @@ def merge_submission(source: Gradebook, target: Gradebook, assignment_id: str, s
     target.db.commit()
 
 
-def merge_gradebook(src: Path, dst: Path, assignment_id: str | None = None,
-                    student_id: str | None = None) -> list[tuple[str, str]]:
-    """Merge every submission of ``src`` (optionally of one assignment, of one student) into ``dst``.
+def merge_into(target: Gradebook, src: Path, assignment_id: str | None = None,
+               student_id: str | None = None) -> list[tuple[str, str]]:
+    """Merge every submission of ``src`` (optionally of one assignment, of one student) into the
+    open gradebook ``target``, one transaction per submission.
 
     A worker's gradebook starts as a copy of the class gradebook, so it also holds the grades other
     students had then: merging only the student it graded keeps those stale grades out."""
     merged = []
-    with Gradebook(url(src), COURSE_ID) as source, Gradebook(url(dst), COURSE_ID) as target:
+    with Gradebook(url(src), COURSE_ID) as source:
         for assignment in source.assignments:
             if assignment_id and assignment.name != assignment_id:
                 continue
             try:
                 target.find_assignment(assignment.name)
             except MissingEntry:
-                raise RuntimeError(f"{dst} does not know assignment {assignment.name!r}; release it first")
+                raise RuntimeError(f"the gradebook does not know assignment {assignment.name!r}; release it first")
             for submission in assignment.submissions:
                 if student_id and submission.student.id != student_id:
                     continue
@@ -71,3 +72,9 @@ def merge_gradebook(src: Path, dst: Path, assignment_id: str | None = None,
                     raise
                 merged.append((assignment.name, submission.student.id))
     return merged
+
+
+def merge_gradebook(src: Path, dst: Path) -> list[tuple[str, str]]:
+    """Merge every submission of the gradebook ``src`` into the gradebook ``dst``."""
+    with Gradebook(url(dst), COURSE_ID) as target:
+        return merge_into(target, src)
