@@ -4,6 +4,8 @@ here): full fine-tuning, last-layer-only fine-tuning and LoRA of ranks 1, 2, 4 a
     python benchmarks/lora_finetuning.py                   # the notebook's FinetuneConfig
     python benchmarks/lora_finetuning.py --steps 300       # a longer budget, the same for every method
     python benchmarks/lora_finetuning.py --lora-lr 2e-2 --targets attn.qkv ff.fc
+    python benchmarks/lora_finetuning.py --sweep             # first the learning-rate sweep of each method
+    python benchmarks/lora_finetuning.py --dataset commands  # the contrast task (copying commands)
 
 For each method it prints the trainable parameters (and their share of the pretrained model), the final
 validation loss on the answers, the seconds per step, the size of the saved adapter (the trainable
@@ -11,6 +13,11 @@ tensors as torch.save writes them) and the share of full fine-tuning's improveme
 loss; then the assignment's goal for LoRA r=8: at least 95% of full fine-tuning's improvement while
 training under 5% of the parameters. Seconds depend on the machine's load: the load average is printed
 with them.
+
+With --sweep it first fine-tunes full, last-layer and LoRA r=8 models at each learning rate of a grid
+(the same grid width for every method, the same steps and batches) and prints their validation losses:
+the comparison then uses each method's best (on the notebook's task, these are the notebook's learning
+rates), so every method gets a fair one.
 """
 import argparse
 import os
@@ -47,6 +54,48 @@ def compare(nb: dict, fc) -> tuple[float, dict]:
     return base_loss, rows
 
 
+# Each method's learning-rate grid: a factor of about 2 between neighbours, wide enough that the best
+# learning rate is inside it, not at an end.
+SWEEP = {"full": [5e-5, 1e-4, 2e-4, 3e-4, 5e-4, 1e-3, 2e-3, 5e-3],
+         "last layer": [2e-4, 5e-4, 1e-3, 2e-3, 5e-3],
+         "lora": [1e-3, 2e-3, 5e-3, 1e-2, 2e-2]}
+
+
+def sweep(nb: dict, fc, grid: dict = SWEEP, lora_rank: int = 8) -> dict:
+    """The validation loss of full, last-layer and LoRA (rank `lora_rank`) fine-tuning at each learning
+    rate of `grid`, on `fc`'s budget: {method: {lr: loss}}."""
+    losses = {}
+    for kind, lrs in grid.items():
+        r = lora_rank if kind == "lora" else None
+        for lr in lrs:
+            torch = nb["torch"]
+            torch.manual_seed(fc.seed)
+            model, _ = nb["prepare"](kind, r, fc)
+            nb["finetune"](model, lr, fc)
+            losses.setdefault(kind, {})[lr] = nb["validation_loss"](model)
+            print(f"  sweep {kind}{'' if r is None else f' r={r}'} lr={lr:g}: validation loss {losses[kind][lr]:.4f}",
+                  flush=True)
+    return losses
+
+
+def sweep_report(losses: dict) -> str:
+    lines = ["learning-rate sweep (validation loss; * the best of each method):"]
+    for kind, by_lr in losses.items():
+        best = min(by_lr, key=by_lr.get)
+        cells = "  ".join(f"{lr:g}: {loss:.4f}{'*' if lr == best else ' '}" for lr, loss in by_lr.items())
+        lines.append(f"{kind:>11} | {cells}")
+    return "\n".join(lines)
+
+
+def use_dataset(nb: dict, dataset: str) -> None:
+    """Point the notebook's training and validation tensors at another of the course's SFT datasets."""
+    tok, device = nb["tok"], nb["device"]
+    train_pairs, val_pairs = nb["load_sft_pairs"]("train", dataset), nb["load_sft_pairs"]("val", dataset)
+    nb["train_set"] = {k: v.to(device) for k, v in nb["sft_tensors"](train_pairs, tok).items()}
+    width = nb["train_set"]["idx"].shape[1]
+    nb["val_set"] = {k: v.to(device) for k, v in nb["sft_tensors"](val_pairs, tok, length=width).items()}
+
+
 def report(base_loss: float, rows: dict) -> str:
     gain = {name: base_loss - row["val"] for name, row in rows.items()}
     lines = [f"pretrained validation loss on the answers: {base_loss:.3f}",
@@ -74,10 +123,15 @@ def main():
     parser.add_argument("--targets", nargs="+", help="LoRA target modules (default: the notebook's)")
     parser.add_argument("--ranks", type=int, nargs="+")
     parser.add_argument("--threads", type=int, help="torch threads (on a shared, busy machine 1 is steadier)")
+    parser.add_argument("--dataset", choices=["lines", "commands"], default="lines",
+                        help="the notebook's task (lines) or the contrast task (commands)")
+    parser.add_argument("--sweep", action="store_true", help="first sweep each method's learning rate")
     args = parser.parse_args()
     nb = notebook_namespace()
     if args.threads:
         nb["torch"].set_num_threads(args.threads)
+    if args.dataset != "lines":
+        use_dataset(nb, args.dataset)
     fc = nb["FinetuneConfig"]()
     for field, value in [("steps", args.steps), ("batch_size", args.batch_size), ("lora_ranks", args.ranks),
                          ("lora_targets", tuple(args.targets) if args.targets else None)]:
@@ -86,7 +140,12 @@ def main():
     for key, value in [("lora", args.lora_lr), ("full", args.full_lr), ("last layer", args.last_lr)]:
         if value is not None:
             fc.lr[key] = value
-    print(f"{fc} on {nb['device']}", flush=True)
+    print(f"{fc} on {nb['device']}, dataset {args.dataset}", flush=True)
+    if args.sweep:
+        losses = sweep(nb, fc)
+        print(sweep_report(losses), flush=True)
+        fc.lr = {kind: min(by_lr, key=by_lr.get) for kind, by_lr in losses.items()}
+        print(f"comparing at the best learning rates: {fc.lr}", flush=True)
     print(report(*compare(nb, fc)))
 
 
