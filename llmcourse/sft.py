@@ -29,7 +29,6 @@ from pathlib import Path
 import torch
 
 SFT_DATASETS = {name: Path(__file__).with_name("data") / f"sft_{name}.txt" for name in ("lines", "commands")}
-SFT_DATA = SFT_DATASETS["lines"]
 N_TRAIN, N_VAL = 3000, 300
 ANSWER = "A: "
 
