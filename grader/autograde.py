@@ -170,6 +170,7 @@ class Worker:
             self.proc.stdin.flush()
             line = self.answers.get(timeout=timeout)
         except queue.Empty:
+            self.proc.kill()    # it overran: nothing it would still answer is wanted
             self.stop()
             return Outcome(student_id, False, "grading did not finish in time (the worker was stopped)")
         except BrokenPipeError:
@@ -273,7 +274,7 @@ def grade_class(course: Course, assignment_id: str, todo: list[str], shard, limi
     if shard:
         target = course.workdir / "shards" / f"{assignment_id}-{shard[0]}of{shard[1]}.db"
         if not target.exists():
-            gradebook.snapshot(course.gradebook_path, target)
+            gradebook.snapshot(course.gradebook_path, target, keep_submissions=False)
     if not todo:
         return [], target
     notebook_timeout = limits.notebook_timeout or course.config().GuardedExecute.notebook_timeout

@@ -17,12 +17,20 @@ def url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def snapshot(src: Path, dst: Path) -> None:
-    """A consistent copy of a gradebook, even while another connection writes to it."""
+def snapshot(src: Path, dst: Path, keep_submissions: bool = True) -> None:
+    """A consistent copy of a gradebook, even while another connection writes to it.
+
+    A shard's gradebook is merged whole into the class gradebook, so it starts without the class's
+    submissions: stale copies of other shards' grades would overwrite their new ones."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.unlink(missing_ok=True)
     with sqlite3.connect(src) as source, sqlite3.connect(dst) as target:
         source.backup(target)
+    if not keep_submissions:
+        with Gradebook(url(dst), COURSE_ID) as gb:
+            for assignment in gb.assignments:
+                for submission in list(assignment.submissions):
+                    gb.remove_submission(assignment.name, submission.student.id)
 
 
 def merge_submission(source: Gradebook, target: Gradebook, assignment_id: str, student_id: str) -> None:

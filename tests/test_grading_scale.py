@@ -1,6 +1,7 @@
 """A big class: sharded grading merged without losing or duplicating a grade, a run killed midway
 finished by the next one, and re-runs that change nothing."""
 import csv
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,18 +75,25 @@ def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path
     assert scores(workdir) == expected_scores()
 
 
-def test_regrading_resubmissions_keeps_every_new_grade(tmp_path):
-    """Two students hand in again, each the opposite of before. Each worker's gradebook starts as a
-    copy of the class gradebook, old grades included; merging it whole put s1's old grade back over
-    its new one once s2 was merged after it."""
+@pytest.mark.parametrize("sharded", [False, True])
+def test_regrading_resubmissions_keeps_every_new_grade(tmp_path, sharded):
+    """Two students, in different shards, hand in again, each the opposite of before. Worker and
+    shard gradebooks start as copies of the class gradebook; merged whole, one put the other
+    student's old grade back over its new one."""
     common = [*GRADER, "--workdir", str(tmp_path / "work")]
-    for round_, correct in enumerate([{"s1": True, "s2": False}, {"s1": False, "s2": True}]):
+    for round_, correct in enumerate([{"s1": True, "s3": False}, {"s1": False, "s3": True}]):
         folder = tmp_path / f"round{round_}"
         folder.mkdir()
         for student, right in correct.items():
             nbformat.write(student_submission("attention", filled=right), folder / f"{student}.ipynb")
         run([*common, "collect", "attention", str(folder)])
-        run([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu"])
+        if sharded:     # s1 is in shard 1 of 2, s3 in shard 2
+            shutil.rmtree(tmp_path / "work" / "shards", ignore_errors=True)    # a new round, new shards
+            for shard in ("1/2", "2/2"):
+                run([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu", "--shard", shard])
+            run([*common, "merge"])
+        else:
+            run([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu"])
         assert scores(tmp_path / "work") == {s: (15.0 if right else 0.0) for s, right in correct.items()}
 
 
