@@ -53,3 +53,36 @@ def built_book():
     html = out / "_build" / "html"
     assert (html / "index.html").exists()
     return html
+
+
+def pytest_configure(config):
+    # Declared here too, so that `pytest -p no:xdist` (one process) runs without a warning.
+    config.addinivalue_line("markers", "xdist_group(name): tests that run in the same xdist worker")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (the default in pyproject.toml): one worker per core, at most four, because each
+    worker may grade a whole class with a kernel per core."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that share an expensive fixture run in the same xdist worker, so that it is built once:
+    every test of the book (a session fixture) in one worker; the tests of a module with a
+    module-scoped fixture in one worker, one per parameter of it (a graded class per assignment).
+    Tests that share nothing spread freely."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {name: defs[-1].scope for name, defs in info.name2fixturedefs.items() if defs}
+        if "built_book" in scopes:
+            item.add_marker(pytest.mark.xdist_group("book"))
+            continue
+        shared = sorted(name for name, scope in scopes.items() if scope == "module")
+        if shared:
+            params = getattr(item, "callspec", None)
+            values = [str(params.params[name]) for name in shared if params and name in params.params]
+            item.add_marker(pytest.mark.xdist_group("-".join([item.module.__name__, *values])))

@@ -1,6 +1,7 @@
 """One submission can only hurt itself: infinite loops, os._exit, sys.exit, segfaults, memory bombs
 and network access cost at most the tests they touch, and stderr noise costs nothing."""
 import socket
+import subprocess
 import sys
 import threading
 
@@ -8,7 +9,7 @@ import nbformat
 import pytest
 
 from grader.execute import network_isolation_available
-from tests.conftest import run
+from tests.conftest import REPO, run
 from tests.studentwork import graded_cells, student_submission
 
 GRADER = [sys.executable, "-m", "grader"]
@@ -81,17 +82,28 @@ def graded(tmp_path_factory, listener):
     nbformat.write(crashing_answer, handed_in / "crashing-answer.ipynb")
 
     slow = insert_after(student_submission("attention"), "test_causal_mask", *["import time\ntime.sleep(12)"] * 4)
-    nbformat.write(slow, handed_in / "slow.ipynb")
+    slow_in = tmp / "slow-in"
+    slow_in.mkdir()
+    nbformat.write(slow, slow_in / "slow.ipynb")
 
-    workdir = tmp / "work"
+    # The slow student sleeps in its own class, graded beside the faults, so the two waits overlap.
+    workdir, slow_workdir = tmp / "work", tmp / "slow-work"
     common = [*GRADER, "--workdir", str(workdir)]
+    slow_common = [*GRADER, "--workdir", str(slow_workdir)]
     run([*common, "collect", "attention", str(handed_in)])
-    limits = ["--jobs", "2", "--timeout", "15", "--memory-mb", "1500", "--device", "cpu"]
-    proc = run([*common, "autograde", "attention", "--student", "faults", "--student", "crashing-answer",
-                "--notebook-timeout", "400", *limits], timeout=900)
-    slow = run([*common, "autograde", "attention", "--student", "slow", "--notebook-timeout", "45", *limits],
-               timeout=900)
-    return dict(cells=graded_cells(workdir, "attention"), workdir=workdir, log=proc.stdout + slow.stdout,
+    run([*slow_common, "collect", "attention", str(slow_in)])
+    limits = ["--timeout", "15", "--memory-mb", "1500", "--device", "cpu"]
+    slow_run = subprocess.Popen([*slow_common, "autograde", "attention", "--jobs", "1", "--notebook-timeout", "45", *limits],
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        proc = run([*common, "autograde", "attention", "--student", "faults", "--student", "crashing-answer",
+                    "--jobs", "2", "--notebook-timeout", "400", *limits], timeout=900)
+        slow_log, _ = slow_run.communicate(timeout=900)
+    finally:
+        slow_run.kill()
+    assert slow_run.returncode == 0, slow_log
+    cells = {**graded_cells(workdir, "attention"), **graded_cells(slow_workdir, "attention")}
+    return dict(cells=cells, workdir=workdir, log=proc.stdout + slow_log,
                 accepted=accepted)
 
 
