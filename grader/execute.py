@@ -77,9 +77,8 @@ def filesystem_isolation_available() -> bool:
 # Writes anywhere under the hidden folders land in the throwaway tmpfs.
 SANDBOX_SCRIPT = r"""
 set -e
-package="$1"; shift
+keep="$1"; package="$2"; shift 2
 here="$PWD"
-keep=$(mktemp -d /tmp/grader-keep-XXXXXX)
 mkdir -p "$keep/package" "$keep/here"
 mount --bind "$package" "$keep/package"
 mount --bind "$here" "$keep/here"
@@ -102,10 +101,17 @@ class IsolatedKernelManager(AsyncKernelManager):
     hidden_paths = List(Unicode())     # folders the kernel must not see (needs a mount namespace)
     package_dir = Unicode("")          # the course package, shown again inside a hidden folder
 
+    private_dir = Unicode("")          # the kernel's sockets and mount points; removed with it
+
+    def own_folder(self) -> str:
+        if not self.private_dir:
+            self.private_dir = tempfile.mkdtemp(prefix="grader-kernel-")
+        return self.private_dir
+
     def isolate(self):
         self.isolate_network = True
         self.transport = "ipc"
-        self.ip = os.path.join(tempfile.mkdtemp(prefix="grader-ipc-"), "kernel")
+        self.ip = os.path.join(self.own_folder(), "kernel")
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
@@ -116,8 +122,18 @@ class IsolatedKernelManager(AsyncKernelManager):
         if namespaces:
             prefix += ["unshare", *namespaces, "--"]
         if self.hidden_paths:
-            prefix += ["sh", "-c", SANDBOX_SCRIPT, "sandbox", self.package_dir, *self.hidden_paths, "--"]
+            keep = os.path.join(self.own_folder(), "mounts")
+            prefix += ["sh", "-c", SANDBOX_SCRIPT, "sandbox", keep, self.package_dir, *self.hidden_paths, "--"]
         return prefix + cmd
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart and self.private_dir:
+            # A restarted kernel reuses its sockets' folder; a stopped one leaves nothing in /tmp.
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+            self.private_dir = ""
+
+    cleanup_resources = _async_cleanup_resources
 
 
 def wait_in_slices(channel) -> None:

@@ -1,5 +1,6 @@
 """One submission can only hurt itself: infinite loops, os._exit, sys.exit, segfaults, memory bombs
 and network access cost at most the tests they touch, and stderr noise costs nothing."""
+import os
 import socket
 import subprocess
 import sys
@@ -92,19 +93,24 @@ def graded(tmp_path_factory, listener):
     slow_common = [*GRADER, "--workdir", str(slow_workdir)]
     run([*common, "collect", "attention", str(handed_in)])
     run([*slow_common, "collect", "attention", str(slow_in)])
+    # The grader's own temporary folders go here, so the test can see that none is left behind.
+    scratch = tmp / "tmpdir"
+    scratch.mkdir()
     limits = ["--timeout", "15", "--memory-mb", "1500", "--device", "cpu"]
     slow_run = subprocess.Popen([*slow_common, "autograde", "attention", "--jobs", "1", "--notebook-timeout", "45", *limits],
-                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env={**os.environ, "TMPDIR": str(scratch)})
     try:
         proc = run([*common, "autograde", "attention", "--student", "faults", "--student", "crashing-answer",
-                    "--jobs", "2", "--notebook-timeout", "400", *limits], timeout=900)
+                    "--jobs", "2", "--notebook-timeout", "400", *limits], timeout=900,
+                   env={"TMPDIR": str(scratch)})
         slow_log, _ = slow_run.communicate(timeout=900)
     finally:
         slow_run.kill()
     assert slow_run.returncode == 0, slow_log
     cells = {**graded_cells(workdir, "attention"), **graded_cells(slow_workdir, "attention")}
     return dict(cells=cells, workdir=workdir, log=proc.stdout + slow_log,
-                accepted=accepted)
+                accepted=accepted, scratch=scratch)
 
 
 def total(cells):
@@ -145,3 +151,8 @@ def test_the_notebook_time_limit_keeps_earlier_points(graded):
     cells = graded["cells"]["slow"]
     assert cells["test_attention_scores"][0] == 2 and cells["test_causal_mask"][0] == 2, cells
     assert cells["test_mhsa_flag"][0] == 0, cells
+
+
+def test_killed_and_restarted_kernels_leave_no_folder_behind(graded):
+    left = sorted(p.name for p in graded["scratch"].iterdir() if p.name.startswith("grader-"))
+    assert not left, f"the grader left temporary folders: {left}"
