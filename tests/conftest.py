@@ -11,6 +11,9 @@ REPO = Path(__file__).resolve().parents[1]
 # The console script sits beside this interpreter (jupyter-book has no `python -m` entry).
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Submissions a graded class in the tests runs at once: the cores shared among the xdist workers
+# (each may grade a class at the same time), but at least two, so that parallel grading is tested.
+GRADING_JOBS = max(2, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 # Tests read tiny Shakespeare from the shared copy, never from the network.
 if SHARED_DATA.is_dir():

@@ -12,7 +12,7 @@ import sys
 import nbformat
 import pytest
 
-from tests.conftest import REPO, run
+from tests.conftest import GRADING_JOBS, REPO, run
 from tests.studentwork import graded_cells, secret_lines, write_class
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
@@ -39,7 +39,7 @@ def graded(request, tmp_path_factory):
     shutil.copyfile(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", handed_in / "solution-source.ipynb")
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", assignment_id, str(handed_in)])
-    autograde = run([*common, "autograde", assignment_id, "--device", "cpu"], timeout=1800)
+    autograde = run([*common, "autograde", assignment_id, "--jobs", str(GRADING_JOBS), "--device", "cpu"], timeout=1800)
     run([*common, "feedback", assignment_id])
     run([*common, "export", "--out", str(tmp / "grades.csv")])
     return dict(id=assignment_id, workdir=workdir, mutants=mutants, cells=graded_cells(workdir, assignment_id),
