@@ -144,6 +144,16 @@ def cmd_export(course: Course, args) -> None:
     print(f"wrote {len(rows)} grade(s) to {out}")
 
 
+def cmd_stats(course: Course, args) -> None:
+    from grader.stats import class_stats, report, write_csv
+
+    stats = class_stats(course, args.assignment)
+    print("\n".join(report(stats)))
+    if args.out:
+        write_csv(stats, Path(args.out))
+        print(f"wrote {len(stats.tests)} test(s) to {args.out}")
+
+
 def cmd_check(course: Course, args) -> None:
     """Execute every solution notebook through the real grader and require full marks."""
     import shutil
@@ -234,6 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
     p.add_argument("--out", required=True, help="the CSV file to write")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("stats", help="the class at a glance: score distribution, each test's mean and share of full marks")
+    p.add_argument("assignment")
+    p.add_argument("--out", help="also write the per-test figures to this CSV file")
+    p.set_defaults(run=cmd_stats)
 
     p = sub.add_parser("publish", help="write the student-facing tree (no solutions, grader or tests) to DEST")
     p.add_argument("dest")

@@ -28,6 +28,8 @@ def grader(tmp_path, *args):
     (["autograde", "attention", "--shard", "3/2"], "i must be between 1 and n"),
     (["autograde", "attention", "--shard", "half"], "--shard wants i/n"),
     (["merge"], "no shard gradebooks"),
+    (["stats", "attention"], "no gradebook"),
+    (["stats", "no-such-assignment"], "unknown assignment"),
     (["collect", "attention", ".", "--student-pattern", "(unclosed"], "not a valid regex"),
 ])
 def test_bad_input_gets_one_line_and_nonzero_exit(tmp_path, args, says):

@@ -42,8 +42,9 @@ def graded(request, tmp_path_factory):
     autograde = run([*common, "autograde", assignment_id, "--jobs", str(GRADING_JOBS), "--device", "cpu"], timeout=1800)
     run([*common, "feedback", assignment_id])
     run([*common, "export", "--out", str(tmp / "grades.csv")])
+    stats = run([*common, "stats", assignment_id, "--out", str(tmp / "stats.csv")])
     return dict(id=assignment_id, workdir=workdir, mutants=mutants, cells=graded_cells(workdir, assignment_id),
-                csv=tmp / "grades.csv", log=autograde.stdout)
+                csv=tmp / "grades.csv", log=autograde.stdout, stats=stats.stdout, stats_csv=tmp / "stats.csv")
 
 
 def total(cells):
@@ -116,3 +117,25 @@ def test_feedback_explains_what_failed(graded):
     name = f"{graded['id']}.html"
     blank = visible_text((graded["workdir"] / "feedback" / "blank" / graded["id"] / name).read_text())
     assert "NotImplementedError" in blank
+
+
+def test_stats_summarise_each_test_over_the_class(graded):
+    cells = graded["cells"]
+    with open(graded["stats_csv"]) as f:
+        rows = list(csv.DictReader(f))
+    released = nbformat.read(REPO / "assignments" / graded["id"] / f"{graded['id']}.ipynb", as_version=4)
+    in_order = [c.metadata["nbgrader"]["grade_id"] for c in released.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert [r["grade_id"] for r in rows] == in_order
+    for row in rows:
+        scores = [cells[student][row["grade_id"]][0] for student in cells]
+        top = cells["correct"][row["grade_id"]][1]
+        assert int(row["students"]) == len(cells) and float(row["max_score"]) == top
+        assert float(row["mean_score"]) == pytest.approx(sum(scores) / len(scores), abs=1e-4)
+        assert float(row["full_marks"]) == pytest.approx(scores.count(top) / len(scores), abs=1e-4)
+        assert float(row["zero"]) == pytest.approx(scores.count(0) / len(scores), abs=1e-4)
+    totals = sorted(total(c)[0] for c in cells.values())
+    assert f"{graded['id']}: {len(cells)} graded;" in graded["stats"]
+    assert f"lowest {totals[0]:g}, highest {totals[-1]:g}" in graded["stats"]
+    hardest = min(float(r["full_marks"]) for r in rows)
+    named = re.search(r"hardest test: (\S+)", graded["stats"]).group(1)
+    assert float(next(r for r in rows if r["grade_id"] == named)["full_marks"]) == hardest

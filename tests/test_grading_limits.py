@@ -130,6 +130,13 @@ def test_the_report_says_what_the_limits_did(graded):
     assert "KernelDied" in report
 
 
+def test_stats_count_the_limits_the_class_hit(graded):
+    out = run([*GRADER, "--workdir", str(graded["workdir"]), "stats", "attention"]).stdout
+    line = next(l for l in out.splitlines() if l.startswith("limits hit"))
+    # faults and crashing-answer both had a kernel die; only faults ran into the cell time limit.
+    assert "KernelDied in 2" in line and "CellTimeoutError in 1" in line, out
+
+
 def test_no_network_inside_the_kernel(graded):
     nb = nbformat.read(graded["workdir"] / "autograded" / "faults" / "attention" / "attention.ipynb", as_version=4)
     cell = next(c for c in nb.cells if "socket.create_connection" in c.source)
