@@ -139,3 +139,16 @@ def test_stats_summarise_each_test_over_the_class(graded):
     hardest = min(float(r["full_marks"]) for r in rows)
     named = re.search(r"hardest test: (\S+)", graded["stats"]).group(1)
     assert float(next(r for r in rows if r["grade_id"] == named)["full_marks"]) == hardest
+
+
+def test_the_hand_in_checklist_tells_blank_from_finished(graded):
+    def checklist_output(student):
+        path = graded["workdir"] / "autograded" / student / graded["id"] / f"{graded['id']}.ipynb"
+        cell = next(c for c in nbformat.read(path, as_version=4).cells
+                    if c.metadata.get("nbgrader", {}).get("grade_id") == "hand-in-checklist")
+        return "".join(o.get("text", "") for o in cell.outputs)
+
+    finished, blank = checklist_output("correct"), checklist_output("blank")
+    count = int(re.match(r"(\d+) of (\d+) exercises filled in", finished).group(2))
+    assert finished.startswith(f"{count} of {count} exercises filled in.") and "still raises" not in finished
+    assert blank.startswith(f"0 of {count} exercises filled in.") and blank.count("still raises") == count
