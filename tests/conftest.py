@@ -66,7 +66,7 @@ def pytest_configure(config):
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config):
     """`-n auto` (the default in pyproject.toml): one worker per core, at most four, because each
-    worker may grade a whole class with a kernel per core."""
+    worker may be grading a whole class, several kernels at once, at the same time as the others."""
     return max(1, min(os.cpu_count() or 1, 4))
 
 
