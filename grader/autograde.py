@@ -29,6 +29,7 @@ import nbformat
 
 from grader import gradebook
 from grader.course import Course, GraderError
+from grader.cpus import usable_cpus
 from grader.execute import LIMIT_ERRORS
 
 
@@ -129,7 +130,7 @@ def worker_environment(jobs: int) -> dict:
     N*C busy-waiting threads: on 2 cores, two kernels of 2 threads each ran a GPT training step 25x
     slower than two kernels of one thread each. An instructor's own OMP_NUM_THREADS wins."""
     env = dict(os.environ)
-    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    threads = str(max(1, usable_cpus() // max(1, jobs)))
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(name, threads)
     return env

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 from grader.course import Course, GraderError
+from grader.cpus import usable_cpus
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -74,7 +75,7 @@ def cmd_autograde(course: Course, args) -> None:
 
     course.check_assignment(args.assignment)
     shard = parse_shard(args.shard) if args.shard else None
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = args.jobs or usable_cpus()
     for line in autograde(course, args.assignment, args.student, jobs, shard, args.force, _limits(args)):
         print(line)
 
@@ -221,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autograde", help="run the hidden tests on every collected submission")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    p.add_argument("--jobs", "-j", type=int, help="submissions graded at once (default: every core)")
+    p.add_argument("--jobs", "-j", type=int, help="submissions graded at once (default: every usable core, container quotas included)")
     p.add_argument("--shard", metavar="i/n", help="grade only slice i of n (for job arrays); merge afterwards")
     p.add_argument("--force", action="store_true", help="grade again submissions that are already graded")
     _add_limit_flags(p)

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from grader.cpus import usable_cpus
+
 REPO = Path(__file__).resolve().parents[1]
 # The console script sits beside this interpreter (jupyter-book has no `python -m` entry).
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 SHARED_DATA = REPO.parent / "shared" / "data"
 # Submissions a graded class in the tests runs at once: the cores shared among the xdist workers
 # (each may grade a class at the same time), but at least two, so that parallel grading is tested.
-GRADING_JOBS = max(2, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+GRADING_JOBS = max(2, usable_cpus() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 # Tests read tiny Shakespeare from the shared copy, never from the network.
 if SHARED_DATA.is_dir():
@@ -67,7 +69,7 @@ def pytest_configure(config):
 def pytest_xdist_auto_num_workers(config):
     """`-n auto` (the default in pyproject.toml): one worker per core, at most four, because each
     worker may be grading a whole class, several kernels at once, at the same time as the others."""
-    return max(1, min(os.cpu_count() or 1, 4))
+    return min(usable_cpus(), 4)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -102,7 +102,7 @@ def test_parallel_kernels_share_the_cores_instead_of_each_taking_all(monkeypatch
 
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    monkeypatch.setattr("grader.autograde.usable_cpus", lambda: 8)
     assert worker_environment(2)["OMP_NUM_THREADS"] == "4"
     assert worker_environment(8)["MKL_NUM_THREADS"] == "1"
     assert worker_environment(16)["OPENBLAS_NUM_THREADS"] == "1"    # never zero threads
