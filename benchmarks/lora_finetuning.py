@@ -68,8 +68,7 @@ def sweep(nb: dict, fc, grid: dict = SWEEP, lora_rank: int = 8) -> dict:
     for kind, lrs in grid.items():
         r = lora_rank if kind == "lora" else None
         for lr in lrs:
-            torch = nb["torch"]
-            torch.manual_seed(fc.seed)
+            nb["torch"].manual_seed(fc.seed)
             model, _ = nb["prepare"](kind, r, fc)
             nb["finetune"](model, lr, fc)
             losses.setdefault(kind, {})[lr] = nb["validation_loss"](model)

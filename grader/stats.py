@@ -97,13 +97,14 @@ def histogram(totals: list[float], max_score: float) -> list[tuple[str, int]]:
 
 def report(stats: ClassStats) -> list[str]:
     scores = list(stats.totals.values())
-    n, top = len(scores), stats.max_score
-    lines = [f"{stats.assignment_id}: {n} graded" + (f", {len(stats.not_graded)} not graded yet" if stats.not_graded else "")
+    top = stats.max_score
+    lines = [f"{stats.assignment_id}: {len(scores)} graded" + (f", {len(stats.not_graded)} not graded yet" if stats.not_graded else "")
              + f"; mean {statistics.fmean(scores):.1f} / {top:g} ({statistics.fmean(scores) / top:.0%}), "
              f"median {statistics.median(scores):g}, lowest {min(scores):g}, highest {max(scores):g}",
              "", "score distribution (students per tenth of the maximum):"]
-    most = max(count for _, count in histogram(scores, top))
-    for label, count in histogram(scores, top):
+    bins = histogram(scores, top)
+    most = max(count for _, count in bins)
+    for label, count in bins:
         lines.append(f"  {label:>8}  {'#' * round(count / most * BAR_WIDTH) if count else '':<{BAR_WIDTH}} {count}")
     width = max(len(t.grade_id) for t in stats.tests)
     lines += ["", "per test, in notebook order:",
