@@ -60,6 +60,19 @@ def genuine(value, name: str = "the answer"):
     return value
 
 
+# Results this small are printed whole in a failed check: seeing them beats any summary.
+SHOW_VALUES_UP_TO = 12
+
+
+def _values(tensor: torch.Tensor):
+    """The tensor as nested lists, floats rounded to 4 significant digits (a number for a 0-d one)."""
+    values = tensor.detach().cpu().tolist()
+
+    def rounded(v):
+        return [rounded(x) for x in v] if isinstance(v, list) else float(f"{v:.4g}") if isinstance(v, float) else v
+    return rounded(values)
+
+
 def _matches(actual: torch.Tensor, candidate: torch.Tensor, atol: float, rtol: float) -> bool:
     return (candidate.shape == actual.shape
             and torch.allclose(actual.double(), candidate.double(), atol=atol, rtol=rtol, equal_nan=True))
@@ -96,6 +109,8 @@ def check_close(actual, expected, name: str, *, atol: float = 1e-5, rtol: float 
         return
     diagnosis = [label for label, mistake in hints if _matches(actual, mistake(expected), atol, rtol)]
     message = f"{name}: " + "; ".join(problems)
+    if actual.numel() <= SHOW_VALUES_UP_TO and expected.numel() <= SHOW_VALUES_UP_TO:
+        message += f"\n  got:      {_values(actual)}\n  expected: {_values(expected)}"
     if diagnosis:
         message += "\n  hint: " + "\n  hint: ".join(diagnosis)
     raise CheckFailed(message)

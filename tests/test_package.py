@@ -96,3 +96,33 @@ def test_check_close_reports_shape_nan_rows_and_share_correct():
         check_close(torch.ones(2, dtype=torch.int64), torch.ones(2, dtype=torch.bool), "mask")
     with pytest.raises(CheckFailed, match="expected"):
         check_shape(torch.zeros(1, 2), (2, 1), "x")
+
+
+def test_check_close_shows_small_results_whole_and_large_ones_summarised():
+    with pytest.raises(CheckFailed) as small:
+        check_close(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 5.0]]), "x")
+    assert "got:      [[1.0, 2.0], [3.0, 4.0]]" in str(small.value)
+    assert "expected: [[1.0, 2.0], [3.0, 5.0]]" in str(small.value)
+    with pytest.raises(CheckFailed) as large:
+        check_close(torch.ones(4, 4), torch.zeros(4, 4), "x")
+    assert "got:" not in str(large.value) and "0.0% of values are correct" in str(large.value)
+
+
+def test_cpu_threads_leave_a_core_free_and_obey_the_environment(monkeypatch):
+    from llmcourse import env
+
+    assert [env.default_threads(n) for n in (1, 2, 3, 8, 64)] == [1, 1, 2, 4, 4]
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        monkeypatch.delenv("LLMCOURSE_THREADS", raising=False)
+        monkeypatch.setattr(env, "usable_cores", lambda: 2)
+        assert env.set_cpu_threads() == 1 == torch.get_num_threads()
+        monkeypatch.setenv("LLMCOURSE_THREADS", "2")
+        assert env.set_cpu_threads() == 2 == torch.get_num_threads()
+        assert env.set_cpu_threads(1) == 1 == torch.get_num_threads()
+        monkeypatch.delenv("LLMCOURSE_THREADS")
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")   # the grader's share of the cores: left as it is
+        assert env.set_cpu_threads() == torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
