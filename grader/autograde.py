@@ -28,9 +28,11 @@ from pathlib import Path
 import nbformat
 
 from grader import gradebook
+from grader.canary import grade_solution
 from grader.course import Course, GraderError
 from grader.cpus import usable_cpus
 from grader.execute import LIMIT_ERRORS
+from grader.provision import provide_data
 
 
 @dataclass
@@ -130,6 +132,7 @@ def worker_environment(jobs: int) -> dict:
     N*C busy-waiting threads: on 2 cores, two kernels of 2 threads each ran a GPT training step 25x
     slower than two kernels of one thread each. An instructor's own OMP_NUM_THREADS wins."""
     env = dict(os.environ)
+    env["LLMCOURSE_OFFLINE"] = "1"   # kernels have no network: a missing file fails at once, and says so
     threads = str(max(1, usable_cpus() // max(1, jobs)))
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(name, threads)
@@ -234,7 +237,13 @@ class WorkerPool:
 # --- the parent: the class --------------------------------------------------------------------
 
 def autograde(course: Course, assignment_id: str, students: list[str] | None, jobs: int, shard, force: bool,
-              limits: Limits, progress: bool = True) -> list[str]:
+              limits: Limits, progress: bool = True, canary: bool = True) -> list[str]:
+    """Grade the collected submissions; returns one line per graded student and a summary line.
+
+    Before the first kernel starts, the data the assignment reads is put where kernels find it
+    (grader/provision.py) and, unless ``canary`` is false, the solution is graded in the same
+    environment and must earn full marks (grader/canary.py); either failing raises GraderError
+    with nothing scored."""
     everyone = sorted(p.parent.name for p in course.submitted_dir.glob(f"*/{assignment_id}")
                       if (p / f"{assignment_id}.ipynb").exists())
     if not everyone:
@@ -246,16 +255,26 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
     chosen = [s for s in (students or everyone) if in_shard(s, shard)]
     todo = [s for s in chosen if force or not is_done(course, assignment_id, s)]
     skipped = len(chosen) - len(todo)
+    if todo:
+        provide_data(course, assignment_id)
 
-    # Started first, so that the workers' imports overlap the parent's own preparations.
+    # Started first, so that the workers' imports overlap the parent's own preparations (the canary too).
     workers = WorkerPool(course, assignment_id, limits, jobs, size=max(1, min(jobs, len(todo)))) if todo else None
+    lines = []
     try:
-        lines, target = grade_class(course, assignment_id, todo, shard, limits, workers, progress)
+        if todo and canary:
+            solution = grade_solution(course, assignment_id, limits, scratch_parent=course.workdir / "scratch")
+            if not solution.full_marks:
+                raise GraderError(f"canary: {solution.summary()}.\nThis environment would mis-grade the class, so "
+                                  f"nobody was graded. Fix what the failures name (data, packages, device, limits), "
+                                  f"or pass --no-canary to grade anyway.")
+            lines.append(f"canary: {solution.summary()} here; grading the class")
+        class_lines, target = grade_class(course, assignment_id, todo, shard, limits, workers, progress)
     finally:
         if workers:
             workers.close()
-    graded = sum(1 for line in lines if ": not graded:" not in line)
-    lines.sort()
+    graded = sum(1 for line in class_lines if ": not graded:" not in line)
+    lines += sorted(class_lines)
     lines.append(f"autograded {graded} of {len(todo)} submission(s) of {assignment_id}"
                  + (f"; {skipped} already graded (use --force to grade again)" if skipped else "")
                  + (f"; shard {shard[0]}/{shard[1]} -> {target}" if shard else ""))
@@ -312,16 +331,29 @@ def grade_class(course: Course, assignment_id: str, todo: list[str], shard, limi
 
 
 def limit_events(course: Course, assignment_id: str, student_id: str) -> list[str]:
-    """What the limits did to this submission, read from its autograded notebook."""
+    """What went wrong outside the tests, read from the autograded notebook: what the limits did to
+    any cell, and errors in read-only cells (the setup, the given code), which came from the release:
+    such an error is the environment's fault or a consequence of the student's code, and it costs
+    the tests after it."""
     path = course.autograded_dir / student_id / assignment_id / f"{assignment_id}.ipynb"
     if not path.exists():
         return []
-    events = []
+    events, read_only_failures = [], []
     for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        meta = cell.metadata.get("nbgrader", {})
+        read_only = meta.get("locked") and not meta.get("grade") and not meta.get("solution")
+        where = meta.get("grade_id") or f"cell {index + 1}"
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and output.get("ename") in LIMIT_ERRORS:
-                where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
-                events.append(f"{where}: {output['ename']}: {str(output.get('evalue', ''))[:120]}")
+            if output.get("output_type") != "error":
+                continue
+            evalue = (str(output.get("evalue") or "").strip().splitlines() or [""])[0][:120]
+            if output.get("ename") in LIMIT_ERRORS:
+                events.append(f"{where}: {output['ename']}: {evalue}")
+            elif read_only:
+                # The first in full, the others by name: a blank notebook fails every visible check.
+                read_only_failures.append(f"{where} ({output.get('ename')}" + (f": {evalue})" if not read_only_failures else ")"))
+    if read_only_failures:
+        events.append("read-only cells failed: " + ", ".join(read_only_failures))
     return events
 
 

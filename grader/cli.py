@@ -76,7 +76,8 @@ def cmd_autograde(course: Course, args) -> None:
     course.check_assignment(args.assignment)
     shard = parse_shard(args.shard) if args.shard else None
     jobs = args.jobs or usable_cpus()
-    for line in autograde(course, args.assignment, args.student, jobs, shard, args.force, _limits(args)):
+    for line in autograde(course, args.assignment, args.student, jobs, shard, args.force, _limits(args),
+                          canary=not args.no_canary):
         print(line)
 
 
@@ -156,33 +157,24 @@ def cmd_stats(course: Course, args) -> None:
 
 
 def cmd_check(course: Course, args) -> None:
-    """Execute every solution notebook through the real grader and require full marks."""
-    import shutil
-
-    from grader.autograde import Limits, autograde
-    from nbgrader.api import Gradebook
+    """Grade every solution notebook through the real grader and require full marks (the canary)."""
+    from grader.canary import grade_solution
 
     if args.device == "cuda":
         import torch
         if not torch.cuda.is_available():
             raise GraderError("--device cuda: no CUDA device here")
     ids = args.assignment or course.assignment_ids()
+    for assignment_id in ids:
+        course.check_assignment(assignment_id)
     failures = []
-    with tempfile.TemporaryDirectory(prefix="grader-check-") as tmp:
-        check = Course(root=course.root, workdir=Path(tmp) / "work", release_dir=course.release_dir)
-        for assignment_id in ids:
-            check.check_assignment(assignment_id)
-            folder = check.submitted_dir / "solution" / assignment_id
-            folder.mkdir(parents=True)
-            shutil.copyfile(course.source_dir / assignment_id / f"{assignment_id}.ipynb", folder / f"{assignment_id}.ipynb")
-            for line in autograde(check, assignment_id, None, 1, None, True, Limits(device=args.device), progress=False):
-                print(line)
-            with Gradebook(check.db_url, "transformers-course") as gb:
-                submission = gb.find_submission(assignment_id, "solution")
-                if submission.score != submission.max_score:
-                    failures.append(f"{assignment_id}: {submission.score:g} / {submission.max_score:g}")
+    for assignment_id in ids:
+        result = grade_solution(course, assignment_id, _limits(args))
+        print(result.summary())
+        if not result.full_marks:
+            failures.append(result.summary())
     if failures:
-        raise GraderError("solutions without full marks: " + "; ".join(failures))
+        raise GraderError("solutions without full marks: " + " | ".join(failures))
     print(f"check: every solution earns full marks on {args.device or 'the default device'}")
 
 
@@ -225,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, help="submissions graded at once (default: every usable core, container quotas included)")
     p.add_argument("--shard", metavar="i/n", help="grade only slice i of n (for job arrays); merge afterwards")
     p.add_argument("--force", action="store_true", help="grade again submissions that are already graded")
+    p.add_argument("--no-canary", action="store_true",
+                   help="skip grading the solution first (by default grading stops unless it earns full marks here)")
     _add_limit_flags(p)
     p.set_defaults(run=cmd_autograde)
 
@@ -258,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="execute every solution notebook through the grader and require full marks")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
-    p.add_argument("--device", choices=["cpu", "cuda"], help="device to check on (default: CUDA when present)")
+    _add_limit_flags(p)
     p.set_defaults(run=cmd_check)
     return parser
 

@@ -3,7 +3,8 @@
 Where a file is looked for, in order:
 1. the course cache, ``$LLMCOURSE_CACHE`` or ``~/.cache/llmcourse``;
 2. the directory named by ``$LLMCOURSE_DATA_DIR`` (CI and graders point it at a shared copy);
-3. its public source, downloaded into the cache and checked against its sha256.
+3. its public source, downloaded into the cache and checked against its sha256, unless
+   ``$LLMCOURSE_OFFLINE`` is set (the grader sets it in graded kernels, which have no network).
 """
 import hashlib
 import os
@@ -30,7 +31,15 @@ TINY_SHAKESPEARE = RemoteFile(
 
 
 class DataError(RuntimeError):
-    """A dataset could not be found locally nor downloaded and verified."""
+    """A dataset could not be found locally nor downloaded and verified; ``reason`` says why, in short."""
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
+
+
+def _advice() -> str:
+    return f"Put a copy in {cache_dir()} or set $LLMCOURSE_DATA_DIR to a folder that holds it."
 
 
 def cache_dir() -> Path:
@@ -59,9 +68,10 @@ def fetch(remote: RemoteFile, download: bool = True) -> Path:
         candidate = Path(data_dir) / remote.filename
         if _verified(candidate, remote):
             return candidate
-    if not download:
+    if not download or os.environ.get("LLMCOURSE_OFFLINE"):
+        why = "downloading was not allowed" if not download else "$LLMCOURSE_OFFLINE is set"
         raise DataError(f"{remote.filename} is not in {cached.parent} nor in $LLMCOURSE_DATA_DIR ({data_dir!r}), "
-                        "and downloading was not allowed")
+                        f"and {why}. {_advice()}", reason=why)
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(cached.suffix + ".part")
     try:
@@ -69,8 +79,8 @@ def fetch(remote: RemoteFile, download: bool = True) -> Path:
             shutil.copyfileobj(response, out)
     except OSError as err:
         partial.unlink(missing_ok=True)
-        raise DataError(f"could not download {remote.filename} from {remote.url}: {err}. "
-                        f"Put a copy in {cached.parent} or set $LLMCOURSE_DATA_DIR to a folder that holds it.") from err
+        raise DataError(f"could not download {remote.filename} from {remote.url}: {err}. {_advice()}",
+                        reason=f"the download from {remote.url} failed: {err}") from err
     if not _verified(partial, remote):
         got = sha256_of(partial)
         partial.unlink(missing_ok=True)
@@ -82,3 +92,8 @@ def fetch(remote: RemoteFile, download: bool = True) -> Path:
 def load_tiny_shakespeare(download: bool = True) -> str:
     """The tiny Shakespeare corpus (1,115,394 characters of public-domain plays) as one string."""
     return fetch(TINY_SHAKESPEARE, download=download).read_text(encoding="utf-8")
+
+
+# Each loader of a file that does not ship with the package, by name. The grader reads a source
+# notebook's code for these names to learn what its kernels need before any of them starts.
+LOADERS = {"load_tiny_shakespeare": TINY_SHAKESPEARE}

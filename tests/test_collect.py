@@ -121,7 +121,7 @@ def test_nothing_is_lost(collected):
 
 def test_repaired_notebooks_earn_full_marks(collected):
     students = ["alice", "dave", "erin", "12345", "23456"]
-    run([*collected["common"], "autograde", "attention", "--jobs", "2", "--device", "cpu",
+    run([*collected["common"], "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu",
          *[arg for s in students for arg in ("--student", s)]], timeout=900)
     cells = graded_cells(collected["workdir"], "attention")
     for student in students:

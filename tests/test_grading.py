@@ -39,7 +39,11 @@ def graded(request, tmp_path_factory):
     shutil.copyfile(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", handed_in / "solution-source.ipynb")
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", assignment_id, str(handed_in)])
-    autograde = run([*common, "autograde", assignment_id, "--jobs", str(GRADING_JOBS), "--device", "cpu"], timeout=1800)
+    # An empty course cache, as on a fresh instructor's machine: the data comes from $LLMCOURSE_DATA_DIR.
+    # --no-canary: the class holds the solution twice ("correct", "solution-source"), which is what the
+    # canary grades; tests/test_grading_environment.py tests the canary itself.
+    autograde = run([*common, "autograde", assignment_id, "--jobs", str(GRADING_JOBS), "--device", "cpu", "--no-canary"],
+                    timeout=1800, env={"LLMCOURSE_CACHE": str(tmp / "empty-cache")})
     run([*common, "feedback", assignment_id])
     run([*common, "export", "--out", str(tmp / "grades.csv")])
     stats = run([*common, "stats", assignment_id, "--out", str(tmp / "stats.csv")])
@@ -152,3 +156,23 @@ def test_the_hand_in_checklist_tells_blank_from_finished(graded):
     count = int(re.match(r"(\d+) of (\d+) exercises filled in", finished).group(2))
     assert finished.startswith(f"{count} of {count} exercises filled in.") and "still raises" not in finished
     assert blank.startswith(f"0 of {count} exercises filled in.") and blank.count("still raises") == count
+
+
+def test_the_report_names_failed_read_only_cells(graded):
+    with open(graded["workdir"] / "reports" / f"{graded['id']}.csv") as f:
+        notes = {row["student_id"]: row["notes"] for row in csv.DictReader(f)}
+    assert "read-only cells failed" not in notes["correct"], notes["correct"]
+    # A blank notebook fails its visible checks, which are read-only cells given by the release.
+    assert "read-only cells failed: check_" in notes["blank"] and "NotImplementedError" in notes["blank"], notes["blank"]
+
+
+def test_a_perfect_submission_sees_no_warnings(graded):
+    """A warning in feedback (a hidden test's own, or a library's) tells a student nothing and worries them."""
+    path = graded["workdir"] / "autograded" / "correct" / graded["id"] / f"{graded['id']}.ipynb"
+    warned = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") + "".join(str(v) for v in output.get("data", {}).values())
+            warned += [f"{cell.metadata.get('nbgrader', {}).get('grade_id', '?')}: {line.strip()[:160]}"
+                       for line in text.splitlines() if re.search(r"\b\w*Warning\b", line)]
+    assert not warned, "warnings in a perfect submission's feedback:\n" + "\n".join(warned)

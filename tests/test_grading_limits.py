@@ -97,11 +97,11 @@ def graded(tmp_path_factory, listener):
     scratch = tmp / "tmpdir"
     scratch.mkdir()
     limits = ["--timeout", "15", "--memory-mb", "1500", "--device", "cpu"]
-    slow_run = subprocess.Popen([*slow_common, "autograde", "attention", "--jobs", "1", "--notebook-timeout", "45", *limits],
+    slow_run = subprocess.Popen([*slow_common, "autograde", "attention", "--no-canary", "--jobs", "1", "--notebook-timeout", "45", *limits],
                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, "TMPDIR": str(scratch)})
     try:
-        proc = run([*common, "autograde", "attention", "--student", "faults", "--student", "crashing-answer",
+        proc = run([*common, "autograde", "attention", "--no-canary", "--student", "faults", "--student", "crashing-answer",
                     "--jobs", "2", "--notebook-timeout", "400", *limits], timeout=900,
                    env={"TMPDIR": str(scratch)})
         slow_log, _ = slow_run.communicate(timeout=900)

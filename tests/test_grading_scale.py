@@ -39,7 +39,7 @@ def test_shards_merge_into_one_gradebook_without_loss_or_duplicates(tmp_path, cl
     run([*common, "collect", "attention", str(class_folder)])
     graded = []
     for shard in ("1/2", "2/2"):
-        out = run([*common, "autograde", "attention", "--shard", shard, "--jobs", "1", "--device", "cpu"]).stdout
+        out = run([*common, "autograde", "attention", "--no-canary", "--shard", shard, "--jobs", "1", "--device", "cpu"]).stdout
         graded += [line.split(":")[0] for line in out.splitlines() if " / " in line]
     assert sorted(graded) == sorted(CLASS), "every student is in exactly one shard"
     run([*common, "merge"])
@@ -55,7 +55,7 @@ def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path
     workdir = tmp_path / "work"
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", "attention", str(class_folder)])
-    proc = subprocess.Popen([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu"], cwd=REPO,
+    proc = subprocess.Popen([*common, "autograde", "attention", "--no-canary", "--jobs", "1", "--device", "cpu"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline and not list((workdir / "autograded").glob("*/attention/.grader-done")):
@@ -66,11 +66,11 @@ def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path
     done_before = {p.parent.parent.name for p in (workdir / "autograded").glob("*/attention/.grader-done")}
     assert 1 <= len(done_before) < len(CLASS)
 
-    out = run([*common, "autograde", "attention", "--jobs", "2", "--device", "cpu"]).stdout
+    out = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu"]).stdout
     assert f"{len(done_before)} already graded" in out
     assert scores(workdir) == expected_scores()
 
-    again = run([*common, "autograde", "attention", "--jobs", "2", "--device", "cpu", "--force"]).stdout
+    again = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu", "--force"]).stdout
     assert f"autograded {len(CLASS)} of {len(CLASS)}" in again
     assert scores(workdir) == expected_scores()
 
@@ -90,10 +90,10 @@ def test_regrading_resubmissions_keeps_every_new_grade(tmp_path, sharded):
         if sharded:     # s1 is in shard 1 of 2, s3 in shard 2
             shutil.rmtree(tmp_path / "work" / "shards", ignore_errors=True)    # a new round, new shards
             for shard in ("1/2", "2/2"):
-                run([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu", "--shard", shard])
+                run([*common, "autograde", "attention", "--no-canary", "--jobs", "1", "--device", "cpu", "--shard", shard])
             run([*common, "merge"])
         else:
-            run([*common, "autograde", "attention", "--jobs", "1", "--device", "cpu"])
+            run([*common, "autograde", "attention", "--no-canary", "--jobs", "1", "--device", "cpu"])
         assert scores(tmp_path / "work") == {s: (15.0 if right else 0.0) for s, right in correct.items()}
 
 
