@@ -28,10 +28,10 @@ from pathlib import Path
 import nbformat
 
 from grader import gradebook
-from grader.canary import grade_solution
-from grader.course import Course, GraderError
+from grader.course import Course, GraderError, nbgrader_failure
 from grader.cpus import usable_cpus
 from grader.execute import LIMIT_ERRORS
+from grader.notebooks import grade_id, is_read_only
 from grader.provision import provide_data
 
 
@@ -58,13 +58,9 @@ def done_marker(course: Course, assignment_id: str, student_id: str) -> Path:
     return course.autograded_dir / student_id / assignment_id / ".grader-done"
 
 
-def submitted_notebook(course: Course, assignment_id: str, student_id: str) -> Path:
-    return course.submitted_dir / student_id / assignment_id / f"{assignment_id}.ipynb"
-
-
 def is_done(course: Course, assignment_id: str, student_id: str) -> bool:
     marker = done_marker(course, assignment_id, student_id)
-    return marker.exists() and marker.read_text().strip() == digest(submitted_notebook(course, assignment_id, student_id))
+    return marker.exists() and marker.read_text().strip() == digest(course.submitted_notebook(student_id, assignment_id))
 
 
 def in_shard(student_id: str, shard: tuple[int, int] | None) -> bool:
@@ -94,10 +90,7 @@ def grade_one(course: Course, assignment_id: str, student_id: str, limits: Limit
     api = course.api(cell_timeout=limits.cell_timeout, notebook_timeout=limits.notebook_timeout,
                      memory_mb=limits.memory_mb)
     result = api.autograde(assignment_id, student_id, force=True, create=True)
-    if result["success"]:
-        return {"ok": True}
-    lines = (result.get("error") or result.get("log") or "").strip().splitlines()
-    return {"ok": False, "message": (lines[-1] if lines else "nbgrader failed without a message")[:300]}
+    return {"ok": True} if result["success"] else {"ok": False, "message": nbgrader_failure(result)}
 
 
 def serve(course: Course, assignment_id: str, limits: Limits) -> None:
@@ -237,13 +230,13 @@ class WorkerPool:
 # --- the parent: the class --------------------------------------------------------------------
 
 def autograde(course: Course, assignment_id: str, students: list[str] | None, jobs: int, shard, force: bool,
-              limits: Limits, progress: bool = True, canary: bool = True) -> list[str]:
+              limits: Limits, progress: bool = True, preflight=None) -> list[str]:
     """Grade the collected submissions; returns one line per graded student and a summary line.
 
     Before the first kernel starts, the data the assignment reads is put where kernels find it
-    (grader/provision.py) and, unless ``canary`` is false, the solution is graded in the same
-    environment and must earn full marks (grader/canary.py); either failing raises GraderError
-    with nothing scored."""
+    (grader/provision.py), then ``preflight()``, if given, runs while the workers start and returns
+    lines for the report or raises GraderError to stop with nothing scored (grader/api.py passes
+    the canary)."""
     everyone = sorted(p.parent.name for p in course.submitted_dir.glob(f"*/{assignment_id}")
                       if (p / f"{assignment_id}.ipynb").exists())
     if not everyone:
@@ -258,17 +251,12 @@ def autograde(course: Course, assignment_id: str, students: list[str] | None, jo
     if todo:
         provide_data(course, assignment_id)
 
-    # Started first, so that the workers' imports overlap the parent's own preparations (the canary too).
+    # Started first, so that the workers' imports overlap the parent's own preparations (the preflight too).
     workers = WorkerPool(course, assignment_id, limits, jobs, size=max(1, min(jobs, len(todo)))) if todo else None
     lines = []
     try:
-        if todo and canary:
-            solution = grade_solution(course, assignment_id, limits, scratch_parent=course.workdir / "scratch")
-            if not solution.full_marks:
-                raise GraderError(f"canary: {solution.summary()}.\nThis environment would mis-grade the class, so "
-                                  f"nobody was graded. Fix what the failures name (data, packages, device, limits), "
-                                  f"or pass --no-canary to grade anyway.")
-            lines.append(f"canary: {solution.summary()} here; grading the class")
+        if todo and preflight:
+            lines += preflight()
         class_lines, target = grade_class(course, assignment_id, todo, shard, limits, workers, progress)
     finally:
         if workers:
@@ -287,9 +275,7 @@ def grade_class(course: Course, assignment_id: str, todo: list[str], shard, limi
     """Grade ``todo`` on the workers; merge each result into the class (or shard) gradebook."""
     from nbgrader.api import Gradebook
 
-    from grader.cli import ensure_in_gradebook   # noqa: PLC0415 (cli imports this module)
-
-    ensure_in_gradebook(course, course.api(), assignment_id)
+    gradebook.record_assignment(course, assignment_id)
     target = course.gradebook_path
     if shard:
         target = course.workdir / "shards" / f"{assignment_id}-{shard[0]}of{shard[1]}.db"
@@ -319,7 +305,7 @@ def grade_class(course: Course, assignment_id: str, todo: list[str], shard, limi
                 gradebook.merge_into(class_gradebook, Path(tmp) / f"{outcome.student_id}.db", assignment_id,
                                      outcome.student_id)
                 done_marker(course, assignment_id, outcome.student_id).write_text(
-                    digest(submitted_notebook(course, assignment_id, outcome.student_id)))
+                    digest(course.submitted_notebook(outcome.student_id, assignment_id)))
                 lines.append(summary_line(course, assignment_id, outcome.student_id, class_gradebook))
             else:
                 lines.append(f"{outcome.student_id}: not graded: {outcome.message}")
@@ -335,14 +321,13 @@ def limit_events(course: Course, assignment_id: str, student_id: str) -> list[st
     any cell, and errors in read-only cells (the setup, the given code), which came from the release:
     such an error is the environment's fault or a consequence of the student's code, and it costs
     the tests after it."""
-    path = course.autograded_dir / student_id / assignment_id / f"{assignment_id}.ipynb"
+    path = course.autograded_notebook(student_id, assignment_id)
     if not path.exists():
         return []
     events, read_only_failures = [], []
     for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
-        meta = cell.metadata.get("nbgrader", {})
-        read_only = meta.get("locked") and not meta.get("grade") and not meta.get("solution")
-        where = meta.get("grade_id") or f"cell {index + 1}"
+        read_only = is_read_only(cell)
+        where = grade_id(cell) or f"cell {index + 1}"
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue

@@ -14,7 +14,9 @@ from pathlib import Path
 import nbformat
 
 from grader import gradebook
-from grader.course import Course
+from grader.autograde import autograde
+from grader.course import Course, GraderError
+from grader.notebooks import grade_id
 
 CANARY_STUDENT = "solution"
 
@@ -49,8 +51,6 @@ def grade_solution(course: Course, assignment_id: str, limits, scratch_parent: P
     folder (under ``scratch_parent``, or the system's temporary folder), and say how it did."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from grader.autograde import autograde   # noqa: PLC0415 (autograde runs the canary)
-
     result = SolutionResult(assignment_id)
     if scratch_parent:
         scratch_parent.mkdir(parents=True, exist_ok=True)
@@ -58,16 +58,15 @@ def grade_solution(course: Course, assignment_id: str, limits, scratch_parent: P
         scratch = Course(root=course.root, workdir=Path(tmp) / "work", release_dir=course.release_dir)
         folder = scratch.submitted_dir / CANARY_STUDENT / assignment_id
         folder.mkdir(parents=True)
-        shutil.copyfile(course.source_dir / assignment_id / f"{assignment_id}.ipynb", folder / f"{assignment_id}.ipynb")
+        shutil.copyfile(course.source_notebook(assignment_id), folder / f"{assignment_id}.ipynb")
         lines = autograde(scratch, assignment_id, None, jobs=1, shard=None, force=True, limits=limits,
-                          progress=False, canary=False)
+                          progress=False)
         not_graded = [line for line in lines if ": not graded:" in line]
         if not_graded:
             result.failed.append(not_graded[0].split(": not graded: ", 1)[1])
             return result
-        graded = nbformat.read(scratch.autograded_dir / CANARY_STUDENT / assignment_id / f"{assignment_id}.ipynb",
-                               as_version=4)
-        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in graded.cells}
+        graded = nbformat.read(scratch.autograded_notebook(CANARY_STUDENT, assignment_id), as_version=4)
+        cells = {grade_id(c): c for c in graded.cells}
         with Gradebook(scratch.db_url, gradebook.COURSE_ID) as gb:
             try:
                 grades = gb.find_submission_notebook(assignment_id, assignment_id, CANARY_STUDENT).grades
@@ -81,3 +80,14 @@ def grade_solution(course: Course, assignment_id: str, limits, scratch_parent: P
                 if (grade.score or 0) < grade.max_score:
                     result.failed.append(f"{grade.name} ({first_error(cells.get(grade.name, {}))})")
     return result
+
+
+def require_full_marks(course: Course, assignment_id: str, limits) -> list[str]:
+    """The canary before a class: the report's line if the solution earns full marks here, else
+    GraderError (nothing is graded)."""
+    solution = grade_solution(course, assignment_id, limits, scratch_parent=course.workdir / "scratch")
+    if not solution.full_marks:
+        raise GraderError(f"canary: {solution.summary()}.\nThis environment would mis-grade the class, so nobody "
+                          f"was graded. Fix what the failures name (data, packages, device, limits), or pass "
+                          f"--no-canary to grade anyway.")
+    return [f"canary: {solution.summary()} here; grading the class"]

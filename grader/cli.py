@@ -1,14 +1,15 @@
-"""``python -m grader``: release, collect, autograde, feedback, export, merge and check, over nbgrader."""
+"""``python -m grader``: release, collect, autograde, feedback, export, stats, publish, merge and check, over nbgrader.
+
+Only the command line lives here: each command parses its arguments, calls the function of the same
+name in ``grader/api.py`` and prints what it returns."""
 import argparse
-import csv
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
+from grader import api
 from grader.course import Course, GraderError
-from grader.cpus import usable_cpus
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -18,66 +19,25 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"grader: error: {message} (see python -m grader --help)\n")
 
 
-def _first_error_line(result: dict) -> str:
-    text = (result.get("error") or result.get("log") or "").strip().splitlines()
-    lines = [line for line in text if "Error" in line or "error" in line] or text or ["unknown error"]
-    return lines[-1].strip()
-
-
-def ensure_in_gradebook(course: Course, api, assignment_id: str) -> None:
-    """Teach the gradebook an assignment (its hidden tests, checksums) from its source notebook."""
-    from nbgrader.api import MissingEntry
-
-    with api.gradebook as gb:
-        try:
-            gb.find_assignment(assignment_id)
-            return
-        except MissingEntry:
-            pass
-    # Generating the student version is how nbgrader records an assignment; write it somewhere
-    # temporary so that the committed assignments/ are left exactly as they are.
-    with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
-        scratch = Course(root=course.root, workdir=course.workdir, release_dir=Path(tmp),
-                         gradebook_file=course.gradebook_file)
-        result = scratch.api().generate_assignment(assignment_id, force=True, create=True)
-    if not result["success"]:
-        raise GraderError(f"could not record {assignment_id} in the gradebook: {_first_error_line(result)}")
+def _limits(args) -> api.Limits:
+    return api.Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                      memory_mb=args.memory_mb, device=args.device)
 
 
 def cmd_release(course: Course, args) -> None:
-    ids = args.assignment or course.assignment_ids()
-    for assignment_id in ids:
-        course.check_assignment(assignment_id)
-    api = course.api()
-    for assignment_id in ids:
-        result = api.generate_assignment(assignment_id, force=True, create=True)
-        if not result["success"]:
-            raise GraderError(f"release of {assignment_id} failed: {_first_error_line(result)}")
-        print(f"released {assignment_id} -> {course.release_dir / assignment_id}")
+    for folder in api.release(course, args.assignment):
+        print(f"released {folder.name} -> {folder}")
 
 
 def cmd_collect(course: Course, args) -> None:
-    from grader.collect import collect
-
-    for line in collect(course, args.assignment, Path(args.path), args.student_pattern):
+    for line in api.collect(course, args.assignment, Path(args.path), student_pattern=args.student_pattern):
         print(line)
 
 
-def _limits(args):
-    from grader.autograde import Limits
-
-    return Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
-                  memory_mb=args.memory_mb, device=args.device)
-
-
 def cmd_autograde(course: Course, args) -> None:
-    from grader.autograde import autograde, parse_shard
-
-    course.check_assignment(args.assignment)
-    shard = parse_shard(args.shard) if args.shard else None
-    jobs = args.jobs or usable_cpus()
-    for line in autograde(course, args.assignment, args.student, jobs, shard, args.force, _limits(args),
-                          canary=not args.no_canary):
+    lines = api.autograde(course, args.assignment, students=args.student, jobs=args.jobs, shard=args.shard,
+                          force=args.force, limits=_limits(args), canary=not args.no_canary, progress=True)
+    for line in lines:
         print(line)
 
 
@@ -89,99 +49,41 @@ def cmd_serve(course: Course, args) -> None:
 
 
 def cmd_merge(course: Course, args) -> None:
-    from grader import gradebook
-
-    shards = [Path(p) for p in args.shard_gradebooks] or sorted((course.workdir / "shards").glob("*.db"))
-    if not shards:
-        raise GraderError(f"no shard gradebooks in {course.workdir / 'shards'} (or name them)")
-    if not course.gradebook_path.exists():
-        raise GraderError(f"no class gradebook at {course.gradebook_path}: release or autograde once first")
-    for shard in shards:
-        if not shard.exists():
-            raise GraderError(f"no such shard gradebook: {shard}")
-        merged = gradebook.merge_gradebook(shard, course.gradebook_path)
-        print(f"merged {len(merged)} submission(s) from {shard}")
-    from grader.autograde import write_report
-
-    for assignment_id in course.assignment_ids():
-        if (course.submitted_dir).exists() and any(course.submitted_dir.glob(f"*/{assignment_id}")):
-            write_report(course, assignment_id)
+    for shard, count in api.merge(course, [Path(p) for p in args.shard_gradebooks]):
+        print(f"merged {count} submission(s) from {shard}")
 
 
 def cmd_feedback(course: Course, args) -> None:
-    course.check_assignment(args.assignment)
-    graded = sorted(p.parent.name for p in course.autograded_dir.glob(f"*/{args.assignment}"))
-    if not graded:
-        raise GraderError(f"no autograded submissions of {args.assignment}: run python -m grader autograde first")
-    result = course.api().generate_feedback(args.assignment, force=True)
-    if not result["success"]:
-        raise GraderError(f"feedback for {args.assignment} failed: {_first_error_line(result)}")
-    for student_id in graded:
-        print(f"{student_id}: {course.feedback_dir / student_id / args.assignment / (args.assignment + '.html')}")
+    for student_id, path in api.feedback(course, args.assignment).items():
+        print(f"{student_id}: {path}")
 
 
 def cmd_export(course: Course, args) -> None:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    if not course.gradebook_path.exists():
-        raise GraderError(f"no gradebook at {course.gradebook_path}: collect and autograde first")
-    rows = []
-    with Gradebook(course.db_url, course.config().CourseDirectory.course_id) as gb:
-        assignments = [a for a in gb.assignments if not args.assignment or a.name in args.assignment]
-        for assignment in assignments:
-            for student in gb.students:
-                try:
-                    submission = gb.find_submission(assignment.name, student.id)
-                    score, max_score = submission.score, submission.max_score
-                except MissingEntry:
-                    score, max_score = 0.0, assignment.max_score
-                rows.append((student.id, assignment.name, score, max_score))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student_id", "assignment", "score", "max_score"])
-        for student_id, assignment, score, max_score in sorted(rows):
-            writer.writerow([student_id, assignment, f"{score:g}", f"{max_score:g}"])
-    print(f"wrote {len(rows)} grade(s) to {out}")
+    rows = api.export(course, Path(args.out), args.assignment)
+    print(f"wrote {len(rows)} grade(s) to {args.out}")
 
 
 def cmd_stats(course: Course, args) -> None:
-    from grader.stats import class_stats, report, write_csv
+    from grader.stats import report
 
-    stats = class_stats(course, args.assignment)
+    stats = api.stats(course, args.assignment, out=args.out)
     print("\n".join(report(stats)))
     if args.out:
-        write_csv(stats, Path(args.out))
         print(f"wrote {len(stats.tests)} test(s) to {args.out}")
 
 
 def cmd_check(course: Course, args) -> None:
-    """Grade every solution notebook through the real grader and require full marks (the canary)."""
-    from grader.canary import grade_solution
-
-    if args.device == "cuda":
-        import torch
-        if not torch.cuda.is_available():
-            raise GraderError("--device cuda: no CUDA device here")
-    ids = args.assignment or course.assignment_ids()
-    for assignment_id in ids:
-        course.check_assignment(assignment_id)
-    failures = []
-    for assignment_id in ids:
-        result = grade_solution(course, assignment_id, _limits(args))
+    results = api.check(course, args.assignment, limits=_limits(args))
+    for result in results:
         print(result.summary())
-        if not result.full_marks:
-            failures.append(result.summary())
+    failures = [result.summary() for result in results if not result.full_marks]
     if failures:
         raise GraderError("solutions without full marks: " + " | ".join(failures))
     print(f"check: every solution earns full marks on {args.device or 'the default device'}")
 
 
 def cmd_publish(course: Course, args) -> None:
-    from grader.publish import publish
-
-    names = publish(course, Path(args.dest), force=args.force)
+    names = api.publish(course, Path(args.dest), force=args.force)
     print(f"published {', '.join(names)} to {args.dest} (checked: no solution or hidden test)")
 
 
@@ -193,7 +95,7 @@ def _add_limit_flags(p):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="python -m grader", description=__doc__)
+    parser = OneLineParser(prog="python -m grader", description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=os.environ.get("GRADER_WORKDIR"),
                         help="where the gradebook, submissions and feedback live (default: grader/work)")
     parser.add_argument("--release-dir", type=Path, help="where student versions are written (default: assignments/)")

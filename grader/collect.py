@@ -255,7 +255,7 @@ def rebuild_on_release(nb, release, notes: list[str]):
 
 
 def load_release(course: Course, assignment_id: str):
-    path = course.release_dir / assignment_id / f"{assignment_id}.ipynb"
+    path = course.release_notebook(assignment_id)
     if not path.exists():
         raise GraderError(f"no release at {path}: run python -m grader release {assignment_id} first")
     return nbformat.read(path, as_version=4)
@@ -312,7 +312,7 @@ def collect(course: Course, assignment_id: str, path: Path, student_pattern: str
             raise GraderError(f"--student-pattern is not a valid regex: {err}") from err
     release = load_release(course, assignment_id)
     others = {other: load_release(course, other) for other in course.assignment_ids()
-              if other != assignment_id and (course.release_dir / other / f"{other}.ipynb").exists()}
+              if other != assignment_id and course.release_notebook(other).exists()}
     report = []
     with opened(path) as folder:
         candidates, report = find_candidates(folder, pattern)

@@ -8,6 +8,19 @@ from traitlets.config.loader import PyFileConfigLoader
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_FILE = Path(__file__).with_name("nbgrader_config.py")
+# The course's id in every gradebook; nbgrader_config.py sets CourseDirectory.course_id from it.
+COURSE_ID = "transformers-course"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def nbgrader_failure(result: dict) -> str:
+    """The line of a failed nbgrader API call's log that says what went wrong."""
+    text = (result.get("error") or result.get("log") or "").strip().splitlines()
+    lines = [line for line in text if "Error" in line or "error" in line] or text or ["nbgrader failed without a message"]
+    return lines[-1].strip()[:300]
 
 
 class GraderError(Exception):
@@ -43,7 +56,19 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.gradebook_path}"
+        return sqlite_url(self.gradebook_path)
+
+    def source_notebook(self, assignment_id: str) -> Path:
+        return self.source_dir / assignment_id / f"{assignment_id}.ipynb"
+
+    def release_notebook(self, assignment_id: str) -> Path:
+        return self.release_dir / assignment_id / f"{assignment_id}.ipynb"
+
+    def submitted_notebook(self, student_id: str, assignment_id: str) -> Path:
+        return self.submitted_dir / student_id / assignment_id / f"{assignment_id}.ipynb"
+
+    def autograded_notebook(self, student_id: str, assignment_id: str) -> Path:
+        return self.autograded_dir / student_id / assignment_id / f"{assignment_id}.ipynb"
 
     def assignment_ids(self) -> list[str]:
         """Assignments are the folders of solutions/ that hold a notebook of the same name."""

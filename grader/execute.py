@@ -45,6 +45,9 @@ from traitlets import Bool, Enum, Integer, List, Unicode
 
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
+from grader.kernel_guard import GUARD_NAME
+from grader.notebooks import is_read_only, is_test
+
 MAX_RESTARTS = 10
 # The longest a wait for a kernel's message goes without looking at the socket again (seconds).
 POLL_SLICE = 1.0
@@ -52,7 +55,6 @@ POLL_SLICE = 1.0
 LIMIT_ERRORS = {"NotRun", "KernelDied", "CellTimeoutError", "MemoryError", "KeyboardInterrupt"}
 # Sent to the kernel as text: the kernel cannot import the grader (it may not even see it).
 GUARD_SOURCE = (Path(__file__).parent / "kernel_guard.py").read_text()
-GUARD_NAME = "_grader_guard"
 
 
 @functools.cache    # asked once per worker, not once per kernel
@@ -308,11 +310,9 @@ class GuardedExecute(Execute):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution"):
+            if is_test(cell):
                 self._tokens[index] = (hashlib.sha256(cell.source.encode()).hexdigest(), secrets.token_hex(16))
-            trusted_setup = meta.get("locked") and not meta.get("grade") and not meta.get("solution")
-            if not trusted_setup:
+            if not is_read_only(cell):
                 self._guard_at = min(self._guard_at, index)
 
     def _install_guard(self):

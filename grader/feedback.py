@@ -8,7 +8,9 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+from grader.notebooks import BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, is_test
+
+HIDDEN_REGION = re.compile(rf"^[ \t]*{re.escape(BEGIN_HIDDEN_TESTS)}.*?^[ \t]*{re.escape(END_HIDDEN_TESTS)}[^\n]*\n?", re.S | re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HIDDEN_NOTE = "# (hidden tests ran here; their result is shown below)\n"
 
@@ -26,8 +28,7 @@ def one_line_error(output) -> list[str]:
 
 class HideHiddenTests(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
-        nbgrader = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution"):
+        if is_test(cell):
             cell.source = hide_hidden_tests(cell.source)
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":

@@ -6,15 +6,51 @@ transaction per submission. Merging is keyed by (assignment, student), so mergin
 nothing and a merge cut short by a kill leaves the class gradebook as it was before it.
 """
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-COURSE_ID = "transformers-course"
+from grader.course import COURSE_ID, Course, GraderError, nbgrader_failure
+from grader.course import sqlite_url as url
 
 
-def url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def record_assignment(course: Course, assignment_id: str) -> None:
+    """Teach the class gradebook an assignment (its hidden tests, checksums) from its source notebook."""
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        try:
+            gb.find_assignment(assignment_id)
+            return
+        except MissingEntry:
+            pass
+    # Generating the student version is how nbgrader records an assignment; write it somewhere
+    # temporary so that the committed assignments/ are left exactly as they are.
+    with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
+        scratch = Course(root=course.root, workdir=course.workdir, release_dir=Path(tmp),
+                         gradebook_file=course.gradebook_file)
+        result = scratch.api().generate_assignment(assignment_id, force=True, create=True)
+    if not result["success"]:
+        raise GraderError(f"could not record {assignment_id} in the gradebook: {nbgrader_failure(result)}")
+
+
+def grade_rows(course: Course, assignment_ids: list[str] | None = None) -> list[tuple[str, str, float, float]]:
+    """(student_id, assignment, score, max_score) for every student of every chosen assignment in the
+    gradebook, sorted; a student with no submission of an assignment scores 0 in it."""
+    if not course.gradebook_path.exists():
+        raise GraderError(f"no gradebook at {course.gradebook_path}: collect and autograde first")
+    rows = []
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        for assignment in gb.assignments:
+            if assignment_ids and assignment.name not in assignment_ids:
+                continue
+            for student in gb.students:
+                try:
+                    submission = gb.find_submission(assignment.name, student.id)
+                    score, max_score = submission.score, submission.max_score
+                except MissingEntry:
+                    score, max_score = 0.0, assignment.max_score
+                rows.append((student.id, assignment.name, score, max_score))
+    return sorted(rows)
 
 
 def snapshot(src: Path, dst: Path, keep_submissions: bool = True) -> None:

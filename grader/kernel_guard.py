@@ -1,6 +1,6 @@
 """The grader's guard inside a student's kernel: graded cells run on untampered machinery.
 
-This file is never imported by the grader: ``GuardedExecute`` sends its text to the kernel, once
+The grader imports this file only for ``GUARD_NAME``; ``GuardedExecute`` sends its text to the kernel, once
 no student code has run yet (right after the notebook's locked setup cells), and calls
 ``install(tokens)``. From then on every graded (test) cell reaches the kernel as one line,
 ``sys.modules["_grader_guard"].run(index, source)``, and ``run``:

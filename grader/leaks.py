@@ -9,9 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-REGIONS = {"solution": ("### BEGIN SOLUTION", "### END SOLUTION"),
-           "hidden": ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")}
+from grader.notebooks import MARKERS, REGIONS
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -31,11 +29,11 @@ def secret_lines(source_notebook: Path, kinds=("solution", "hidden"), min_length
     return {line for line in secret if line not in public_text}
 
 
-def course_secrets(source_dir: Path) -> set[str]:
+def course_secrets(course) -> set[str]:
+    """The secret lines of every assignment of ``course`` (a ``grader.course.Course``)."""
     lines = set()
-    for notebook in sorted(source_dir.glob("*/*.ipynb")):
-        if notebook.stem == notebook.parent.name:
-            lines |= secret_lines(notebook)
+    for assignment_id in course.assignment_ids():
+        lines |= secret_lines(course.source_notebook(assignment_id))
     return lines
 
 

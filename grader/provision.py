@@ -36,7 +36,7 @@ def provide_data(course: Course, assignment_id: str) -> list[Path]:
     from grader.execute import filesystem_isolation_available
 
     paths = []
-    for remote in required_datasets(course.source_dir / assignment_id / f"{assignment_id}.ipynb"):
+    for remote in required_datasets(course.source_notebook(assignment_id)):
         try:
             path = fetch(remote).resolve()
         except DataError as err:

@@ -42,7 +42,7 @@ def publish(course: Course, dest: Path, force: bool = False) -> list[str]:
         raise GraderError(f"{dest} is inside the course repository; publish somewhere else")
     if dest.exists() and any(dest.iterdir()) and not force:
         raise GraderError(f"{dest} is not empty (use --force to replace what is published there)")
-    secrets = course_secrets(course.source_dir)
+    secrets = course_secrets(course)
     with tempfile.TemporaryDirectory(prefix="grader-publish-") as tmp:
         tree = Path(tmp) / "tree"
         tree.mkdir()

@@ -13,6 +13,7 @@ import nbformat
 
 from grader import gradebook
 from grader.course import Course, GraderError
+from grader.notebooks import grade_id, is_grade
 
 HISTOGRAM_BINS = 10
 BAR_WIDTH = 40
@@ -48,9 +49,8 @@ class ClassStats:
 
 
 def graded_cells_in_order(course: Course, assignment_id: str) -> list[str]:
-    source = nbformat.read(course.source_dir / assignment_id / f"{assignment_id}.ipynb", as_version=4)
-    return [c.metadata["nbgrader"]["grade_id"] for c in source.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    source = nbformat.read(course.source_notebook(assignment_id), as_version=4)
+    return [grade_id(c) for c in source.cells if c.cell_type == "code" and is_grade(c)]
 
 
 def class_stats(course: Course, assignment_id: str) -> ClassStats:

@@ -1,9 +1,18 @@
 """The course package: what the notebooks import.
 
 - ``llmcourse.env``: device choice, CPU threads and seeding, the same on a laptop, a grading server and Colab.
-- ``llmcourse.data``: the course's datasets (tiny Shakespeare), found offline or downloaded and verified.
-- ``llmcourse.checks``: visible checks that say what is wrong and hint at why.
-- ``llmcourse.plots``: attention heatmaps and other pictures the notebooks share.
+- ``llmcourse.data``: tiny Shakespeare, found offline or downloaded and verified.
+- ``llmcourse.checks``: visible checks that say what is wrong and hint at why; ``genuine`` for hidden tests.
+- ``llmcourse.handin``: the hand-in checklist that ends every assignment.
+- ``llmcourse.plots``: attention heatmaps and the head explorer widget.
+- ``llmcourse.tokenviz``: pictures of tokenization (the tokenizer assignment).
+- ``llmcourse.corpora``: the book's own text as a small corpus (the tokenizer assignment).
+- ``llmcourse.pretrained``: the pretrained character-level GPT (the lora and patching assignments).
+- ``llmcourse.sft``: the instruction datasets (the lora assignment).
+- ``llmcourse.induction``: the two-layer induction model and its task (the patching assignment).
+- ``llmcourse.rl``: probe environments and CartPole pictures (the ppo assignment).
+
+No reference solution lives here: a student's kernel can read this package.
 """
 from llmcourse.env import get_device, seed_everything, set_cpu_threads
 

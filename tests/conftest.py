@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.course import Course
 from grader.cpus import usable_cpus
 
 REPO = Path(__file__).resolve().parents[1]
+# Every assignment, found as the grader finds them (solutions/<id>/<id>.ipynb).
+ASSIGNMENTS = Course(root=REPO).assignment_ids()
 # The console script sits beside this interpreter (jupyter-book has no `python -m` entry).
 JUPYTER_BOOK = str(Path(sys.executable).with_name("jupyter-book"))
 SHARED_DATA = REPO.parent / "shared" / "data"

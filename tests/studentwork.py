@@ -10,6 +10,9 @@ from pathlib import Path
 
 import nbformat
 
+from grader.course import COURSE_ID, sqlite_url
+from grader.notebooks import REGIONS
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -39,8 +42,7 @@ def mutated_source(assignment_id: str, mutant: Mutant | None = None):
 
 
 def _strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return "\n".join(line for line in source.splitlines() if line.strip() not in REGIONS["solution"])
 
 
 def student_submission(assignment_id: str, mutant: Mutant | None = None, filled: bool = True):
@@ -71,7 +73,7 @@ def graded_cells(workdir: Path, assignment_id: str) -> dict[str, dict[str, tuple
     from nbgrader.api import Gradebook
 
     scores = {}
-    with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}", "transformers-course") as gb:
+    with Gradebook(sqlite_url(workdir / "gradebook.db"), COURSE_ID) as gb:
         for student in gb.students:
             notebook = gb.find_submission_notebook(assignment_id, assignment_id, student.id)
             scores[student.id] = {g.name: (g.score, g.max_score) for g in notebook.grades}

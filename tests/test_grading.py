@@ -12,10 +12,9 @@ import sys
 import nbformat
 import pytest
 
-from tests.conftest import GRADING_JOBS, REPO, run
+from tests.conftest import ASSIGNMENTS, GRADING_JOBS, REPO, run
 from tests.studentwork import graded_cells, secret_lines, write_class
 
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 GRADER = [sys.executable, "-m", "grader"]
 
 

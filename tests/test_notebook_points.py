@@ -5,9 +5,9 @@ import re
 import nbformat
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import ASSIGNMENTS, REPO
 
-SOURCES = sorted(p for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+SOURCES = [REPO / "solutions" / a / f"{a}.ipynb" for a in ASSIGNMENTS]
 
 
 def graded_cells(nb):

@@ -126,3 +126,11 @@ def test_cpu_threads_leave_a_core_free_and_obey_the_environment(monkeypatch):
         assert env.set_cpu_threads() == torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_package_docstring_names_every_module():
+    import llmcourse
+
+    modules = {p.stem for p in Path(llmcourse.__file__).parent.glob("*.py")} - {"__init__"}
+    missing = [m for m in sorted(modules) if f"``llmcourse.{m}``" not in llmcourse.__doc__]
+    assert not missing, f"llmcourse's docstring does not mention {missing}"

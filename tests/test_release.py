@@ -5,11 +5,10 @@ import sys
 import nbformat
 import pytest
 
-from tests.conftest import REPO, run
+from grader.notebooks import MARKERS
+from tests.conftest import ASSIGNMENTS, REPO, run
 from tests.studentwork import secret_lines
 
-SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,7 @@ def test_committed_assignments_equal_a_fresh_release(fresh_release):
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
 def test_release_holds_no_solution_and_no_hidden_test(assignment_id):
     released = (REPO / "assignments" / assignment_id / f"{assignment_id}.ipynb").read_text()
-    for marker in SECRET_MARKERS:
+    for marker in MARKERS:
         assert marker not in released
     secrets = secret_lines(assignment_id)
     assert secrets
