@@ -66,6 +66,8 @@ def built_book():
 def pytest_configure(config):
     # Declared here too, so that `pytest -p no:xdist` (one process) runs without a warning.
     config.addinivalue_line("markers", "xdist_group(name): tests that run in the same xdist worker")
+    config.addinivalue_line("markers", "slow: the full tier: kernels through the real grader, or the built book")
+    config.addinivalue_line("markers", "fast: every test not marked slow (`pytest -m fast`, about two minutes)")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -80,8 +82,10 @@ def pytest_collection_modifyitems(config, items):
     """Tests that share an expensive fixture run in the same xdist worker, so that it is built once:
     every test of the book (a session fixture) in one worker; the tests of a module with a
     module-scoped fixture in one worker, one per parameter of it (a graded class per assignment).
-    Tests that share nothing spread freely."""
+    Tests that share nothing spread freely. Every test not marked slow is marked fast."""
     for item in items:
+        if item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.fast)
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue

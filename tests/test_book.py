@@ -9,6 +9,9 @@ import yaml
 from tests.conftest import REPO
 from tests.studentwork import secret_lines
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text())
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")

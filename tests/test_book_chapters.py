@@ -17,6 +17,9 @@ from bs4 import BeautifulSoup
 
 from tests.conftest import REPO
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 # The reading list's sections, in its order, and the folders the rest of the course links to.
 CHAPTERS = [
     "week00", "week01", "implementation", "architecture", "pretraining", "data", "sft", "rlhf",

@@ -14,6 +14,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image, ImageStat
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAGES = [
     "book/scaling/index.html",                  # a chapter page

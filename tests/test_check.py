@@ -7,6 +7,9 @@ import torch
 
 from tests.conftest import run
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA device on this machine"))])

@@ -1,18 +1,37 @@
-"""The instructor CLI: wrong arguments and missing paths get one line and a non-zero exit."""
+"""The instructor CLI: wrong arguments and missing paths get one line and a non-zero exit.
+
+The commands run in this process (``grader.cli.main``), which is what ``python -m grader`` calls;
+one test runs the real ``python -m grader`` to show the two agree."""
+import contextlib
+import io
+import subprocess
 import sys
 import zipfile
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
-from tests.conftest import run
+from grader.cli import main
+from tests.conftest import REPO
 from tests.studentwork import student_submission
-
-GRADER = [sys.executable, "-m", "grader"]
 
 
 def grader(tmp_path, *args):
-    return run([*GRADER, "--workdir", str(tmp_path / "work"), *args], check=False)
+    """Run a command as ``python -m grader --workdir <tmp>/work ARGS`` would: exit code, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(["--workdir", str(tmp_path / "work"), *args])
+        except SystemExit as exit_:    # argparse's own errors
+            code = exit_.code
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def test_python_dash_m_grader_is_the_same_command_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "grader", "--workdir", str(tmp_path / "work"), "merge"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines() == [grader(tmp_path, "merge").stderr.strip()]
 
 
 @pytest.mark.parametrize("args, says", [

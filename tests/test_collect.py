@@ -119,6 +119,7 @@ def test_nothing_is_lost(collected):
     assert (work / "reports" / "attention-collect.txt").exists()
 
 
+@pytest.mark.slow
 def test_repaired_notebooks_earn_full_marks(collected):
     students = ["alice", "dave", "erin", "12345", "23456"]
     run([*collected["common"], "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu",

@@ -34,6 +34,9 @@ import pytest
 from tests.conftest import run
 from tests.studentwork import graded_cells, student_submission
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 GRADER = [sys.executable, "-m", "grader"]
 TESTS = ["test_attention_scores", "test_causal_mask", "test_masked_softmax", "test_sdpa", "test_mhsa_causal",
          "test_mhsa_flag"]

@@ -55,6 +55,7 @@ def test_missing_data_stops_grading_before_any_kernel_and_says_how_to_provide_it
 
 
 @needs_shared
+@pytest.mark.slow
 def test_with_a_data_folder_a_fresh_cache_grades_in_full_after_the_canary(tmp_path):
     common = a_class_holding_the_solution(tmp_path, "tokenizer")
     fresh = {"LLMCOURSE_CACHE": str(tmp_path / "cache"), "LLMCOURSE_DATA_DIR": str(SHARED_DATA)}
@@ -64,6 +65,7 @@ def test_with_a_data_folder_a_fresh_cache_grades_in_full_after_the_canary(tmp_pa
     assert not (tmp_path / "work" / "scratch").exists() or not any((tmp_path / "work" / "scratch").iterdir())
 
 
+@pytest.mark.slow
 def test_the_canary_stops_a_broken_environment_and_names_the_failing_tests(tmp_path):
     common = a_class_holding_the_solution(tmp_path, "attention")
     # A stray device setting: tensors on PyTorch's "meta" device have shapes but no values, so some
@@ -75,6 +77,7 @@ def test_the_canary_stops_a_broken_environment_and_names_the_failing_tests(tmp_p
     assert nothing_was_scored(tmp_path / "work")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_a_failed_setup_cell_is_named_in_the_report(tmp_path):
     common = a_class_holding_the_solution(tmp_path, "attention")

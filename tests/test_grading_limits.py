@@ -13,6 +13,9 @@ from grader.execute import network_isolation_available
 from tests.conftest import REPO, run
 from tests.studentwork import graded_cells, student_submission
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 GRADER = [sys.executable, "-m", "grader"]
 
 

@@ -9,8 +9,9 @@ from grader.execute import filesystem_isolation_available
 from tests.conftest import REPO, run
 from tests.studentwork import graded_cells, student_submission
 
-pytestmark = pytest.mark.skipif(not filesystem_isolation_available(),
-                                reason="mount namespaces (unshare --mount) are not available here")
+pytestmark = [pytest.mark.slow,    # full tier: kernels through the real grader (see tests/conftest.py)
+              pytest.mark.skipif(not filesystem_isolation_available(),
+                                 reason="mount namespaces (unshare --mount) are not available here")]
 GRADER = [sys.executable, "-m", "grader"]
 
 

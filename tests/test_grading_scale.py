@@ -13,6 +13,9 @@ import pytest
 from tests.conftest import REPO, run
 from tests.studentwork import graded_cells, student_submission
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 GRADER = [sys.executable, "-m", "grader"]
 CLASS = {"s1": True, "s2": False, "s3": True, "s4": False}    # student -> hands in a correct answer
 

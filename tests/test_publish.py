@@ -8,6 +8,9 @@ import pytest
 
 from tests.conftest import REPO
 
+# Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
+pytestmark = pytest.mark.slow
+
 PRIVATE = ["solutions", "grader", "tests", "benchmarks", "scripts", ".ci", ".git"]
 
 
