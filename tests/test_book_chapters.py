@@ -423,3 +423,12 @@ def test_chinchilla_frontier_labels_do_not_overlap(monkeypatch):
     outside = [t.get_text() for t in ax.texts if not frame.contains(*t.get_window_extent(renderer).get_points().mean(0))]
     assert not outside, f"labels outside the plot: {outside}"
     assert not lines_under_legend(ax)
+
+
+def test_kv_cache_legends_hide_no_line(monkeypatch):
+    _, figures = run_demo("book/efficiency/kv_cache", monkeypatch)
+    ax = axes_labelled(figures, "KV cache for ONE sequence (GB)")
+    assert len(ax.get_legend().get_texts()) == 4
+    for fig in figures:
+        for ax in fig.axes:
+            assert not lines_under_legend(ax), f"the legend of {ax.get_title()!r} covers {lines_under_legend(ax)}"
