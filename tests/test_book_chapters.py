@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from tests.conftest import REPO
 
@@ -324,6 +325,38 @@ def test_demos_ran_within_a_minute(built_book):
         took = seconds.get(demo_source(doc).resolve())
         assert took is not None, f"{doc} was not executed at build time"
         assert took < 60, f"{doc} took {took:.0f} s to execute (limit 60 s)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and printed output fit the page. The text column is about 680 px wide in a 1280-px window
+# (790 px at most): a wider image is shrunk to it, its lettering with it, and a printed line longer
+# than the output box is cut off at the right edge.
+
+MAX_IMAGE_WIDTH = 1100     # px
+MAX_PRINTED_LINE = 76      # characters of 14-px monospace that the output box shows whole at 1280 px
+
+
+def test_every_image_is_at_most_1100_px_wide(built_book):
+    wide = {}
+    for png in sorted(built_book.rglob("*.png")):
+        with Image.open(png) as im:
+            if im.width > MAX_IMAGE_WIDTH:
+                wide[png.name] = f"{png.relative_to(built_book)}, {im.width} px, shown on:"
+    for html in sorted(built_book.rglob("*.html")):
+        text = html.read_text()
+        for name in wide:
+            if name in text:
+                wide[name] += f" {html.relative_to(built_book)}"
+    assert not wide, (f"images wider than {MAX_IMAGE_WIDTH} px (make the figure narrower or give it more rows; "
+                      f"one no page shows is left over from an earlier build): {sorted(wide.values())}")
+
+
+@pytest.mark.parametrize("doc", demo_docs())
+def test_demo_printed_lines_fit_the_page(built_book, doc):
+    article = main_content(soup(built_book, doc))
+    lines = [line for pre in article.select("div.cell_output pre") for line in pre.get_text().splitlines()]
+    long = [line for line in lines if len(line) > MAX_PRINTED_LINE]
+    assert not long, f"{doc} prints lines longer than {MAX_PRINTED_LINE} characters, cut off on the page: {long[:3]}"
 
 
 # ---------------------------------------------------------------------------------------------
