@@ -11,9 +11,11 @@ import sqlite3
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from PIL import Image
 
 from tests.conftest import REPO
 
@@ -326,3 +328,143 @@ def test_demos_ran_within_a_minute(built_book):
         took = seconds.get(demo_source(doc).resolve())
         assert took is not None, f"{doc} was not executed at build time"
         assert took < 60, f"{doc} took {took:.0f} s to execute (limit 60 s)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and printed output fit the page. The text column is about 680 px wide in a 1280-px window
+# (790 px at most): a wider image is shrunk to it, its lettering with it, and a printed line longer
+# than the output box is cut off at the right edge.
+
+MAX_IMAGE_WIDTH = 1100     # px
+MAX_PRINTED_LINE = 76      # characters of 14-px monospace that the output box shows whole at 1280 px
+
+
+def test_every_image_is_at_most_1100_px_wide(built_book):
+    wide = {}
+    for png in sorted(built_book.rglob("*.png")):
+        with Image.open(png) as im:
+            if im.width > MAX_IMAGE_WIDTH:
+                wide[png.name] = f"{png.relative_to(built_book)}, {im.width} px, shown on:"
+    for html in sorted(built_book.rglob("*.html")):
+        text = html.read_text()
+        for name in wide:
+            if name in text:
+                wide[name] += f" {html.relative_to(built_book)}"
+    assert not wide, (f"images wider than {MAX_IMAGE_WIDTH} px (make the figure narrower or give it more rows; "
+                      f"one no page shows is left over from an earlier build): {sorted(wide.values())}")
+
+
+@pytest.mark.parametrize("doc", demo_docs())
+def test_demo_printed_lines_fit_the_page(built_book, doc):
+    article = main_content(soup(built_book, doc))
+    lines = [line for pre in article.select("div.cell_output pre") for line in pre.get_text().splitlines()]
+    long = [line for line in lines if len(line) > MAX_PRINTED_LINE]
+    assert not long, f"{doc} prints lines longer than {MAX_PRINTED_LINE} characters, cut off on the page: {long[:3]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What a demo's figures show, checked by running its code here (matplotlib's Agg backend).
+
+def run_demo(doc, monkeypatch):
+    """Run the code cells of a demo notebook in this process, except those that need a live kernel
+    (widgets); return its namespace and the figures its plt.show() calls drew, in order."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figures = []
+
+    def show(*args, **kwargs):
+        drawn = [plt.figure(number) for number in plt.get_fignums()]
+        plt.close("all")
+        for fig in drawn:
+            FigureCanvasAgg(fig).draw()     # closing detached it from pyplot's canvas
+            figures.append(fig)
+
+    monkeypatch.setattr(plt, "show", show)
+    monkeypatch.chdir(demo_source(doc).parent)
+    namespace = {"__name__": "__main__"}
+    for cell in nbformat.read(demo_source(doc), as_version=4).cells:
+        if cell.cell_type != "code" or "widgets.interact" in cell.source:
+            continue
+        exec(compile(cell.source, f"{doc} cell", "exec"), namespace)
+        show()
+    return namespace, figures
+
+
+def axes_labelled(figures, ylabel):
+    found = [ax for fig in figures for ax in fig.axes if ax.get_ylabel() == ylabel]
+    assert len(found) == 1, f"expected one plot with the y label {ylabel!r}, found {len(found)}"
+    return found[0]
+
+
+def overlapping_texts(ax):
+    """Pairs of visible labels of an axes (texts, annotations, contour labels) whose boxes overlap."""
+    renderer = ax.figure.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return [(texts[i].get_text(), texts[j].get_text())
+            for i in range(len(texts)) for j in range(i + 1, len(texts)) if boxes[i].overlaps(boxes[j])]
+
+
+def lines_under_legend(ax):
+    """Labels of the lines of an axes that are drawn (inside the axes) where its legend sits."""
+    legend = ax.get_legend()
+    if legend is None:
+        return []
+    renderer = ax.figure.canvas.get_renderer()
+    box, frame = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+    hidden = []
+    for line in ax.get_lines():
+        points = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+        points = points[np.isfinite(points).all(axis=1)]
+        if line.get_linestyle() not in ("None", "", " ") and len(points) > 1:   # the segments too
+            points = np.concatenate([np.linspace(a, b, 40) for a, b in zip(points[:-1], points[1:])])
+        drawn = points[[frame.contains(x, y) for x, y in points]]
+        if len(drawn) and box.count_contains(drawn):
+            hidden.append(line.get_label())
+    return hidden
+
+
+def test_chinchilla_text_and_frontier_plot_agree(monkeypatch):
+    """GPT-3 and Gopher have many parameters for their tokens: with N across and D up, they sit below
+    and to the right of the compute-optimal frontier (either fit), and the text says so."""
+    ns, figures = run_demo("book/scaling/chinchilla", monkeypatch)
+    ax = axes_labelled(figures, "training tokens D")
+    assert ax.get_xlabel() == "parameters N" and ax.get_xscale() == ax.get_yscale() == "log"
+    Cs = np.logspace(18, 27, 400)
+    for fit in ({}, ns["refit"]):
+        n_opt, d_opt = ns["optimal_split"](Cs, **fit)
+        for name in ("GPT-3", "Gopher"):
+            N, D = ns["famous"][name]
+            frontier_D = np.exp(np.interp(np.log(N), np.log(n_opt), np.log(d_opt)))
+            frontier_N = np.exp(np.interp(np.log(D), np.log(d_opt), np.log(n_opt)))
+            assert D < frontier_D / 3 and N > 3 * frontier_N, f"{name} is not below-right of the frontier {fit}"
+    text = " ".join(c.source for c in nbformat.read(demo_source("book/scaling/chinchilla"), 4).cells
+                    if c.cell_type == "markdown")
+    text = re.sub(r"\s+", " ", text)
+    assert "GPT-3 and Gopher sit far below and to the right of the frontier" in text
+    assert "above-left" not in text and "above and to the left" not in text
+
+
+def test_chinchilla_frontier_labels_do_not_overlap(monkeypatch):
+    _, figures = run_demo("book/scaling/chinchilla", monkeypatch)
+    ax = axes_labelled(figures, "training tokens D")
+    labels = [t.get_text() for t in ax.texts]
+    assert {"C=1e+20", "C=1e+22", "C=1e+24", "L=2.3", "GPT-3", "Gopher", "Chinchilla"} <= set(labels), labels
+    assert not overlapping_texts(ax)
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    outside = [t.get_text() for t in ax.texts if not frame.contains(*t.get_window_extent(renderer).get_points().mean(0))]
+    assert not outside, f"labels outside the plot: {outside}"
+    assert not lines_under_legend(ax)
+
+
+def test_kv_cache_legends_hide_no_line(monkeypatch):
+    _, figures = run_demo("book/efficiency/kv_cache", monkeypatch)
+    ax = axes_labelled(figures, "KV cache for ONE sequence (GB)")
+    assert len(ax.get_legend().get_texts()) == 4
+    for fig in figures:
+        for ax in fig.axes:
+            assert not lines_under_legend(ax), f"the legend of {ax.get_title()!r} covers {lines_under_legend(ax)}"
