@@ -57,6 +57,9 @@ MUTANTS = {
     "context_not_cropped": Mutant(
         [("context = idx[:, -model.config.block_size:]", "context = idx")],
         loses=["test_generate"]),
+    "crop_to_block_size_minus_one": Mutant(
+        [("context = idx[:, -model.config.block_size:]", "context = idx[:, -(model.config.block_size - 1):]")],
+        loses=["test_generate"], why="the context holds one token fewer than the model can read"),
 }
 
 # More wrong versions, caught too (check them with `python -m grader` by hand, or move them above); kept
