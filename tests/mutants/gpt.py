@@ -38,12 +38,19 @@ MUTANTS = {
         [("y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts])",
           "y = torch.stack([data[s:s + block_size] for s in starts])")],
         loses=["test_get_batch"]),
+    "last_start_never_drawn": Mutant(
+        [("torch.randint(len(data) - block_size, (batch_size,), generator=generator)",
+          "torch.randint(len(data) - block_size - 1, (batch_size,), generator=generator)")],
+        loses=["test_get_batch"], why="off by one: the last window that fits is never used"),
     "top_p_drops_the_crossing_token": Mutant(
         [("mass_above = torch.cumsum(sorted_probs, dim=-1) - sorted_probs", "mass_above = torch.cumsum(sorted_probs, dim=-1)")],
         loses=["test_top_p"], why="keeps the tokens whose running total stays below p: one too few, none when the top token alone exceeds p"),
     "top_p_keeps_least_probable": Mutant(
         [("torch.sort(logits, dim=-1, descending=True)", "torch.sort(logits, dim=-1, descending=False)")],
         loses=["test_top_p"]),
+    "top_p_modifies_its_input": Mutant(
+        [('return logits.masked_fill(drop, float("-inf"))', 'return logits.masked_fill_(drop, float("-inf"))')],
+        loses=["test_top_p"], why="writes -inf into the caller's logits"),
     "tie_by_copying_values": Mutant(
         [("self.lm_head.weight = self.token_embedding.weight", "self.lm_head.weight.data.copy_(self.token_embedding.weight.data)")],
         loses=["test_gpt_tied"]),
@@ -57,6 +64,9 @@ MUTANTS = {
     "context_not_cropped": Mutant(
         [("context = idx[:, -model.config.block_size:]", "context = idx")],
         loses=["test_generate"]),
+    "crop_to_block_size_minus_one": Mutant(
+        [("context = idx[:, -model.config.block_size:]", "context = idx[:, -(model.config.block_size - 1):]")],
+        loses=["test_generate"], why="the context holds one token fewer than the model can read"),
 }
 
 # More wrong versions, caught too (check them with `python -m grader` by hand, or move them above); kept
@@ -75,10 +85,10 @@ EXTRA_MUTANTS = {
         [("loss = F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T))",
           "loss = F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T), reduction=\"sum\")")],
         loses=["test_gpt_forward"]),
-    "last_start_never_drawn": Mutant(
+    "one_start_too_many": Mutant(
         [("torch.randint(len(data) - block_size, (batch_size,), generator=generator)",
-          "torch.randint(len(data) - block_size - 1, (batch_size,), generator=generator)")],
-        loses=["test_get_batch"], why="off by one: the last window that fits is never used"),
+          "torch.randint(len(data) - block_size + 1, (batch_size,), generator=generator)")],
+        loses=["test_get_batch"], why="off by one: a start whose y runs past the end of the data"),
     "estimate_loss_leaves_eval_mode": Mutant(
         [("    model.train(was_training)\n", "")],
         loses=["test_estimate_loss"]),
