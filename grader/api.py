@@ -19,16 +19,19 @@ from grader import gradebook
 from grader.autograde import Limits, autograde as _autograde, parse_shard, write_report
 from grader.canary import SolutionResult, grade_solution, require_full_marks
 from grader.collect import collect as _collect
-from grader.course import Course, GraderError, nbgrader_failure
+from grader.course import Course, GraderError, nbgrader_failure, parse_due_date
 from grader.cpus import usable_cpus
 
 __all__ = ["Limits", "SolutionResult", "release", "collect", "autograde", "merge", "feedback", "export",
            "stats", "publish", "check"]
 
 
-def release(course: Course, assignment_ids: list[str] | None = None) -> list[Path]:
-    """Regenerate the student versions from the source notebooks; returns the folders written."""
+def release(course: Course, assignment_ids: list[str] | None = None, duedate: str | None = None) -> list[Path]:
+    """Regenerate the student versions from the source notebooks; returns the folders written.
+    ``duedate`` ("2027-01-15 17:00 UTC") is recorded in the gradebook for each of them; without it,
+    the config's ``c.Grader.due_dates`` apply."""
     ids = assignment_ids or course.assignment_ids()
+    due = parse_due_date(duedate) if duedate else None
     for assignment_id in ids:
         course.check_assignment(assignment_id)
     api = course.api()
@@ -37,13 +40,18 @@ def release(course: Course, assignment_ids: list[str] | None = None) -> list[Pat
         result = api.generate_assignment(assignment_id, force=True, create=True)
         if not result["success"]:
             raise GraderError(f"release of {assignment_id} failed: {nbgrader_failure(result)}")
+        if due or course.due_date(assignment_id):
+            gradebook.set_due_date(course, assignment_id, due or course.due_date(assignment_id))
         written.append(course.release_dir / assignment_id)
     return written
 
 
-def collect(course: Course, assignment_id: str, path: Path, student_pattern: str | None = None) -> list[str]:
-    """File the handed-in notebooks under ``path`` (a folder or a .zip); returns the report's lines."""
-    return _collect(course, assignment_id, Path(path), student_pattern)
+def collect(course: Course, assignment_id: str, path: Path, student_pattern: str | None = None,
+            timestamp_pattern: str | None = None) -> list[str]:
+    """File the handed-in notebooks under ``path`` (a folder or a .zip); returns the report's lines.
+    Each submission's time is its file's (or zip entry's) time, or what ``timestamp_pattern`` reads
+    from its name."""
+    return _collect(course, assignment_id, Path(path), student_pattern, timestamp_pattern)
 
 
 def autograde(course: Course, assignment_id: str, students: list[str] | None = None, jobs: int | None = None,

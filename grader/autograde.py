@@ -142,7 +142,10 @@ class Worker:
 
     def start(self):
         cmd = [sys.executable, "-m", "grader", "--workdir", str(self.course.workdir),
-               "--release-dir", str(self.course.release_dir), "_serve", self.assignment_id]
+               "--release-dir", str(self.course.release_dir)]
+        if self.course.extra_config:
+            cmd += ["--config", str(self.course.extra_config)]
+        cmd += ["_serve", self.assignment_id]
         for flag, value in (("--timeout", self.limits.cell_timeout), ("--notebook-timeout", self.limits.notebook_timeout),
                             ("--memory-mb", self.limits.memory_mb), ("--device", self.limits.device)):
             if value is not None:
@@ -349,8 +352,19 @@ def summary_line(course: Course, assignment_id: str, student_id: str, gb) -> str
     return line + (f" ({'; '.join(events)})" if events else "")
 
 
+def late_by(seconds: float) -> str:
+    """'2 d 3 h 5 min' for a submission that late; '' for one on time."""
+    if not seconds or seconds <= 0:
+        return ""
+    minutes = max(1, round(seconds / 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return " ".join(f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n)
+
+
 def write_report(course: Course, assignment_id: str) -> Path:
-    """One row per collected submission: what collect repaired, the score, what the limits did."""
+    """One row per collected submission: what collect repaired, the score, how late it came (against
+    the due date, if the assignment has one) and the late penalty, what the limits did."""
     from nbgrader.api import Gradebook, MissingEntry
     import csv
 
@@ -361,15 +375,19 @@ def write_report(course: Course, assignment_id: str) -> Path:
         for folder in sorted(course.submitted_dir.glob(f"*/{assignment_id}")):
             student_id = folder.parent.name
             info = json.loads((folder / "collect.json").read_text()) if (folder / "collect.json").exists() else {}
+            late, penalty = "", ""
             try:
                 submission = gb.find_submission(assignment_id, student_id)
                 score, max_score, status = f"{submission.score:g}", f"{submission.max_score:g}", "graded"
+                late = late_by(submission.total_seconds_late)
+                penalty = f"{submission.late_submission_penalty:g}" if submission.late_submission_penalty else ""
             except MissingEntry:
                 score, max_score, status = "", "", "not graded yet"
             notes = info.get("notes", []) + limit_events(course, assignment_id, student_id)
-            rows.append([student_id, info.get("handed_in_as", ""), status, score, max_score, " | ".join(notes)])
+            rows.append([student_id, info.get("handed_in_as", ""), status, score, max_score, late, penalty,
+                         " | ".join(notes)])
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", "handed_in_as", "status", "score", "max_score", "notes"])
+        writer.writerow(["student_id", "handed_in_as", "status", "score", "max_score", "late_by", "late_penalty", "notes"])
         writer.writerows(rows)
     return path

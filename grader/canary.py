@@ -55,7 +55,8 @@ def grade_solution(course: Course, assignment_id: str, limits, scratch_parent: P
     if scratch_parent:
         scratch_parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="grader-canary-", dir=scratch_parent) as tmp:
-        scratch = Course(root=course.root, workdir=Path(tmp) / "work", release_dir=course.release_dir)
+        scratch = Course(root=course.root, workdir=Path(tmp) / "work", release_dir=course.release_dir,
+                         extra_config=course.extra_config)
         folder = scratch.submitted_dir / CANARY_STUDENT / assignment_id
         folder.mkdir(parents=True)
         shutil.copyfile(course.source_notebook(assignment_id), folder / f"{assignment_id}.ipynb")

@@ -25,12 +25,13 @@ def _limits(args) -> api.Limits:
 
 
 def cmd_release(course: Course, args) -> None:
-    for folder in api.release(course, args.assignment):
+    for folder in api.release(course, args.assignment, duedate=args.duedate):
         print(f"released {folder.name} -> {folder}")
 
 
 def cmd_collect(course: Course, args) -> None:
-    for line in api.collect(course, args.assignment, Path(args.path), student_pattern=args.student_pattern):
+    for line in api.collect(course, args.assignment, Path(args.path), student_pattern=args.student_pattern,
+                            timestamp_pattern=args.timestamp_pattern):
         print(line)
 
 
@@ -99,10 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workdir", type=Path, default=os.environ.get("GRADER_WORKDIR"),
                         help="where the gradebook, submissions and feedback live (default: grader/work)")
     parser.add_argument("--release-dir", type=Path, help="where student versions are written (default: assignments/)")
+    parser.add_argument("--config", type=Path, default=os.environ.get("GRADER_CONFIG"),
+                        help="an nbgrader config file loaded over grader/nbgrader_config.py (due dates, late penalties)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     p = sub.add_parser("release", help="regenerate the student versions in assignments/ from solutions/")
     p.add_argument("assignment", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--duedate", metavar="WHEN",
+                   help="record this due date in the gradebook, e.g. '2027-01-15 17:00 Europe/London' (default: the config's)")
     p.set_defaults(run=cmd_release)
 
     p = sub.add_parser("collect", help="file handed-in notebooks from a folder or a .zip for grading")
@@ -111,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student-pattern", metavar="REGEX",
                    help="where the student id is in each file name: the group 'student', or the first group "
                         r"(e.g. '^[^_]+_(?P<student>\d+)_' for lastname_12345_67890_attention.ipynb)")
+    p.add_argument("--timestamp-pattern", metavar="REGEX",
+                   help="where the hand-in time is in each file name: the group 'timestamp', or the first group "
+                        "(default: the file's own time, or the time the .zip recorded)")
     p.set_defaults(run=cmd_collect)
 
     p = sub.add_parser("autograde", help="run the hidden tests on every collected submission")
@@ -169,6 +177,8 @@ def main(argv=None) -> int:
         course.workdir = Path(args.workdir).resolve()
     if args.release_dir:
         course.release_dir = Path(args.release_dir).resolve()
+    if args.config:
+        course.extra_config = Path(args.config).resolve()
     try:
         args.run(course, args)
     except GraderError as err:

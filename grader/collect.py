@@ -86,7 +86,23 @@ def student_of(rel: Path, pattern: re.Pattern | None) -> str | None:
     return rel.stem if len(rel.parts) == 1 else rel.parts[0]
 
 
-def find_candidates(folder: Path, pattern: re.Pattern | None) -> tuple[list[Candidate], list[str]]:
+def time_from_name(rel: Path, pattern: re.Pattern) -> dt.datetime | None:
+    """The time ``pattern`` reads from a file's name (its group 'timestamp', or its first group), in
+    UTC; None where it does not match or its text is not a time."""
+    from nbgrader.utils import parse_utc
+
+    match = pattern.search(rel.name) or pattern.search(rel.as_posix())
+    if not match:
+        return None
+    text = match.groupdict().get("timestamp") or (match.group(1) if match.groups() else match.group(0))
+    try:
+        return parse_utc(text).replace(tzinfo=dt.timezone.utc)
+    except (ValueError, OverflowError):
+        return None
+
+
+def find_candidates(folder: Path, pattern: re.Pattern | None,
+                    timestamp_pattern: re.Pattern | None = None) -> tuple[list[Candidate], list[str]]:
     candidates, problems = [], []
     for path in sorted(folder.rglob("*.ipynb")):
         rel = path.relative_to(folder)
@@ -102,7 +118,14 @@ def find_candidates(folder: Path, pattern: re.Pattern | None) -> tuple[list[Cand
             problems.append(f"{rel}: not collected: {student!r} is not a usable student id")
             continue
         stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
-        candidates.append(Candidate(path, str(rel), student, stamp))
+        notes = []
+        if timestamp_pattern is not None:
+            named = time_from_name(rel, timestamp_pattern)
+            if named is None:
+                notes.append("--timestamp-pattern found no time in its name: the file's own time counts")
+            else:
+                stamp = named
+        candidates.append(Candidate(path, str(rel), student, stamp, notes))
     return candidates, problems
 
 
@@ -301,21 +324,25 @@ def reject(course: Course, assignment_id: str, candidate: Candidate) -> None:
     shutil.copyfile(candidate.path, folder / Path(candidate.shown_as).name)
 
 
-def collect(course: Course, assignment_id: str, path: Path, student_pattern: str | None = None) -> list[str]:
+def compiled(option: str, regex: str | None) -> re.Pattern | None:
+    try:
+        return re.compile(regex) if regex else None
+    except re.error as err:
+        raise GraderError(f"{option} is not a valid regex: {err}") from err
+
+
+def collect(course: Course, assignment_id: str, path: Path, student_pattern: str | None = None,
+            timestamp_pattern: str | None = None) -> list[str]:
     """Collect every notebook under ``path``; returns the report's lines."""
     course.check_assignment(assignment_id)
-    pattern = None
-    if student_pattern:
-        try:
-            pattern = re.compile(student_pattern)
-        except re.error as err:
-            raise GraderError(f"--student-pattern is not a valid regex: {err}") from err
+    pattern = compiled("--student-pattern", student_pattern)
+    stamp_pattern = compiled("--timestamp-pattern", timestamp_pattern)
     release = load_release(course, assignment_id)
     others = {other: load_release(course, other) for other in course.assignment_ids()
               if other != assignment_id and course.release_notebook(other).exists()}
     report = []
     with opened(path) as folder:
-        candidates, report = find_candidates(folder, pattern)
+        candidates, report = find_candidates(folder, pattern, stamp_pattern)
         if not candidates and not report:
             raise GraderError(f"no notebooks found in {path}")
         ready = {}

@@ -16,6 +16,16 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def parse_due_date(text: str):
+    """A due date as nbgrader reads one ("2027-01-15 17:00", "... UTC", "... Europe/London"), in UTC."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(str(text))
+    except (ValueError, OverflowError) as err:
+        raise GraderError(f"cannot read the due date {text!r}: {err} (write it like 2027-01-15 17:00 UTC)") from None
+
+
 def nbgrader_failure(result: dict) -> str:
     """The line of a failed nbgrader API call's log that says what went wrong."""
     text = (result.get("error") or result.get("log") or "").strip().splitlines()
@@ -33,6 +43,7 @@ class Course:
     workdir: Path = REPO / "grader" / "work"
     release_dir: Path = REPO / "assignments"
     gradebook_file: Path | None = None    # default: <workdir>/gradebook.db
+    extra_config: Path | None = None      # an instructor's nbgrader config, loaded over ours (--config)
 
     @property
     def source_dir(self) -> Path:
@@ -81,6 +92,11 @@ class Course:
 
     def config(self) -> Config:
         cfg = PyFileConfigLoader(CONFIG_FILE.name, str(CONFIG_FILE.parent)).load_config()
+        if self.extra_config:
+            if not Path(self.extra_config).is_file():
+                raise GraderError(f"no such config file: {self.extra_config}")
+            extra = Path(self.extra_config).resolve()
+            cfg.merge(PyFileConfigLoader(extra.name, str(extra.parent)).load_config())
         cd = cfg.CourseDirectory
         cd.root = str(self.root)
         cd.release_directory = str(self.release_dir)
@@ -92,6 +108,13 @@ class Course:
         cfg.GuardedExecute.hidden_paths = [str(self.root), str(self.workdir)]
         cfg.GuardedExecute.package_dir = str(self.root / "llmcourse")
         return cfg
+
+    def due_date(self, assignment_id: str):
+        """The due date the config gives ``assignment_id`` (``c.Grader.due_dates = {id: "2027-01-15
+        17:00 Europe/London"}``), in UTC, or None."""
+        grader_config = self.config().get("Grader", {})
+        due = dict(grader_config.get("due_dates", {}) or {}).get(assignment_id)
+        return parse_due_date(due) if due else None
 
     def api(self, cell_timeout: int | None = None, notebook_timeout: int | None = None, memory_mb: int | None = None):
         from nbgrader.apps import NbGraderAPI

@@ -15,11 +15,24 @@ from grader.course import COURSE_ID, Course, GraderError, nbgrader_failure
 from grader.course import sqlite_url as url
 
 
+def set_due_date(course: Course, assignment_id: str, due) -> None:
+    """Record ``due`` (a UTC datetime, or None for none) as the assignment's due date: nbgrader then
+    measures each submission's lateness from the time collect recorded, and its late-penalty plugin
+    (``c.LateSubmissionPlugin.penalty_method``, default none) sets the penalty export subtracts."""
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        gb.update_or_create_assignment(assignment_id, duedate=due)
+
+
 def record_assignment(course: Course, assignment_id: str) -> None:
-    """Teach the class gradebook an assignment (its hidden tests, checksums) from its source notebook."""
+    """Teach the class gradebook an assignment (its hidden tests, checksums) from its source notebook,
+    with the due date the config gives it, if any."""
+    configured = course.due_date(assignment_id)
     with Gradebook(course.db_url, COURSE_ID) as gb:
         try:
-            gb.find_assignment(assignment_id)
+            known = gb.find_assignment(assignment_id)
+            if configured and known.duedate != configured:
+                known.duedate = configured
+                gb.db.commit()
             return
         except MissingEntry:
             pass
@@ -27,15 +40,18 @@ def record_assignment(course: Course, assignment_id: str) -> None:
     # temporary so that the committed assignments/ are left exactly as they are.
     with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
         scratch = Course(root=course.root, workdir=course.workdir, release_dir=Path(tmp),
-                         gradebook_file=course.gradebook_file)
+                         gradebook_file=course.gradebook_file, extra_config=course.extra_config)
         result = scratch.api().generate_assignment(assignment_id, force=True, create=True)
     if not result["success"]:
         raise GraderError(f"could not record {assignment_id} in the gradebook: {nbgrader_failure(result)}")
+    if configured:
+        set_due_date(course, assignment_id, configured)
 
 
 def grade_rows(course: Course, assignment_ids: list[str] | None = None) -> list[tuple[str, str, float, float]]:
     """(student_id, assignment, score, max_score) for every student of every chosen assignment in the
-    gradebook, sorted; a student with no submission of an assignment scores 0 in it."""
+    gradebook, sorted; the score is net of any late penalty, and a student with no submission of an
+    assignment scores 0 in it."""
     if not course.gradebook_path.exists():
         raise GraderError(f"no gradebook at {course.gradebook_path}: collect and autograde first")
     rows = []
@@ -46,7 +62,8 @@ def grade_rows(course: Course, assignment_ids: list[str] | None = None) -> list[
             for student in gb.students:
                 try:
                     submission = gb.find_submission(assignment.name, student.id)
-                    score, max_score = submission.score, submission.max_score
+                    score = max(0.0, submission.score - (submission.late_submission_penalty or 0.0))
+                    max_score = submission.max_score
                 except MissingEntry:
                     score, max_score = 0.0, assignment.max_score
                 rows.append((student.id, assignment.name, score, max_score))

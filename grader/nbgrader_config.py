@@ -40,3 +40,9 @@ c.Autograde.autograde_preprocessors = [
 c.GuardedExecute.timeout = 120
 c.GuardedExecute.notebook_timeout = 600
 c.GuardedExecute.memory_limit_mb = 4096
+
+# Late submissions: collect records each hand-in's time, `release --duedate` (or
+# c.Grader.due_dates = {"attention": "2027-01-15 17:00 UTC"}) the due date; nbgrader measures the
+# lateness and this plugin sets the penalty export subtracts ("none", or "zero": a late submission
+# scores 0). Override it in a file of your own: python -m grader --config course_config.py ...
+c.LateSubmissionPlugin.penalty_method = "none"
