@@ -203,7 +203,11 @@ class Worker:
 
 
 class WorkerPool:
-    """``size`` workers, each lent to one submission at a time."""
+    """``size`` workers, each lent to one submission at a time.
+
+    Our own rather than concurrent.futures' ProcessPoolExecutor: there, one worker killed (by the
+    memory watchdog's kernel, a crash, an overrun) breaks the whole pool, and a worker cannot be
+    stopped alone; here only that submission is lost and a fresh worker takes the next one."""
 
     def __init__(self, course: Course, assignment_id: str, limits: Limits, jobs: int, size: int):
         self.workers = [Worker(course, assignment_id, limits, jobs) for _ in range(size)]

@@ -14,7 +14,10 @@ their cell metadata, gained Colab's, dropped ``nbformat_minor``, or be called
 4. files it for nbgrader, keeping the latest submission of each student and every other one aside.
 
 Nothing is dropped silently: every file ends up filed, superseded or rejected, with a line saying so.
+nbgrader's own collectors (``nbgrader zip_collect`` and its file-name plugins) only file by name;
+they neither repair nor rebuild, which is why this module is ours.
 """
+import copy
 import datetime as dt
 import difflib
 import json
@@ -30,6 +33,7 @@ from pathlib import Path
 import nbformat
 
 from grader.course import Course, GraderError
+from grader.notebooks import grade_id, is_answer
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
 JUNK_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
@@ -197,19 +201,23 @@ def rebuild_on_release(nb, release, notes: list[str]):
     Read-only and test cells always come from the release, so edited or deleted ones are restored.
     Answer cells are matched by nbgrader id; where Colab dropped the metadata, by the read-only
     cells around them and by likeness to the release's stub. Cells the student added are kept after
-    the answer cell they followed.
+    the answer cell they followed. What was repaired is appended to ``notes``.
     """
-    release_ids = {c.metadata["nbgrader"]["grade_id"] for c in release.cells if "nbgrader" in c.metadata}
     student_cells = list(nb.cells)
-    by_id = {}
-    for index, cell in enumerate(student_cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in release_ids and grade_id not in by_id:
-            by_id[grade_id] = index
+    anchors = anchor_read_only_cells(student_cells, release)
+    matched = match_answer_cells(student_cells, release, anchors, notes)
+    restored = [grade_id(cell) for r, cell in enumerate(release.cells)
+                if _locked(cell) and cell.source.strip() and r not in anchors and cell.metadata["nbgrader"].get("grade")]
+    if restored:
+        notes.append(f"restored test cell(s) the student had edited or deleted: {', '.join(restored)}")
+    added = cells_the_student_added(student_cells, release, anchors, matched)
+    return assemble(release, student_cells, matched, added)
 
-    # Anchor the release's read-only cells in the student's notebook, in order.
-    anchors = {}          # release index -> student index
-    cursor = 0
+
+def anchor_read_only_cells(student_cells: list, release) -> dict[int, int]:
+    """Where each of the release's read-only cells is in the student's notebook, unchanged and in
+    order: release index -> student index."""
+    anchors, cursor = {}, 0
     student_norm = [_norm(c.source) for c in student_cells]
     for r_index, cell in enumerate(release.cells):
         if _locked(cell) and cell.source.strip():
@@ -219,62 +227,69 @@ def rebuild_on_release(nb, release, notes: list[str]):
                     anchors[r_index] = s_index
                     cursor = s_index + 1
                     break
+    return anchors
 
-    used = set(anchors.values())
-    matched = {}          # release index of an answer cell -> student index
-    repaired = 0
+
+def match_answer_cells(student_cells: list, release, anchors: dict[int, int], notes: list[str]) -> dict[int, int]:
+    """Each release answer cell's cell in the student's notebook: by nbgrader id, else the most alike
+    cell between the read-only cells around it. Release index -> student index."""
+    release_ids = {grade_id(c) for c in release.cells if "nbgrader" in c.metadata}
+    by_id = {}
+    for index, cell in enumerate(student_cells):
+        if grade_id(cell) in release_ids:
+            by_id.setdefault(grade_id(cell), index)
+    used, matched, repaired = set(anchors.values()), {}, 0
     for r_index, cell in enumerate(release.cells):
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("solution"):
+        if not is_answer(cell):
             continue
-        if meta["grade_id"] in by_id:
-            matched[r_index] = by_id[meta["grade_id"]]
+        if grade_id(cell) in by_id:
+            matched[r_index] = by_id[grade_id(cell)]
             continue
         before = max((s for r, s in anchors.items() if r < r_index), default=-1)
         after = min((s for r, s in anchors.items() if r > r_index), default=len(student_cells))
         options = [s for s in range(before + 1, after) if s not in used
                    and student_cells[s].cell_type == cell.cell_type and s not in matched.values()]
         if options:
-            best = max(options, key=lambda s: difflib.SequenceMatcher(None, cell.source, student_cells[s].source).ratio())
-            matched[r_index] = best
+            matched[r_index] = max(options, key=lambda s: difflib.SequenceMatcher(
+                None, cell.source, student_cells[s].source).ratio())
             repaired += 1
     if repaired:
         notes.append(f"re-attached nbgrader metadata to {repaired} answer cell(s) by content and order")
-    missing = [release.cells[r].metadata["nbgrader"]["grade_id"] for r in range(len(release.cells))
-               if release.cells[r].metadata.get("nbgrader", {}).get("solution") and r not in matched]
+    missing = [grade_id(c) for r, c in enumerate(release.cells) if is_answer(c) and r not in matched]
     if missing:
         notes.append(f"no answer found for {', '.join(missing)}: graded as left blank")
+    return matched
 
-    restored = [release.cells[r].metadata["nbgrader"]["grade_id"] for r, cell in enumerate(release.cells)
-                if _locked(cell) and cell.source.strip() and r not in anchors
-                and cell.metadata["nbgrader"].get("grade")]
-    if restored:
-        notes.append(f"restored test cell(s) the student had edited or deleted: {', '.join(restored)}")
 
-    # Cells the student added: keep each after the last anchored or answer cell before it.
+def cells_the_student_added(student_cells: list, release, anchors: dict[int, int],
+                            matched: dict[int, int]) -> dict[int, list]:
+    """The student's own code cells, each to follow the release cell (index; -1: the start) that
+    came before it in their notebook."""
+    release_ids = {grade_id(c) for c in release.cells if "nbgrader" in c.metadata}
     taken = set(anchors.values()) | set(matched.values())
-    follows = {}          # release index -> student cells to insert after it
-    owner = sorted([(s, r) for r, s in list(anchors.items()) + list(matched.items())])
+    owner = sorted((s, r) for r, s in [*anchors.items(), *matched.items()])
+    follows = {}
     for s_index, cell in enumerate(student_cells):
         if s_index in taken or cell.cell_type != "code" or not cell.source.strip():
             continue
-        if cell.metadata.get("nbgrader", {}).get("grade_id") in release_ids:
+        if grade_id(cell) in release_ids:
             continue    # a duplicate of a release cell, e.g. a second copy of a test cell
         previous = [r for s, r in owner if s < s_index]
         follows.setdefault(previous[-1] if previous else -1, []).append(cell)
+    return follows
 
+
+def assemble(release, student_cells: list, matched: dict[int, int], added: dict[int, list]):
+    """The release's cells in order, answers from the student, the student's own cells in place."""
     rebuilt = nbformat.v4.new_notebook(metadata=release.metadata)
-    def add_extra(r):
-        for extra in follows.get(r, []):
-            rebuilt.cells.append(nbformat.v4.new_code_cell(extra.source))
-    add_extra(-1)
+    rebuilt.cells += [nbformat.v4.new_code_cell(extra.source) for extra in added.get(-1, [])]
     for r_index, cell in enumerate(release.cells):
-        new = nbformat.from_dict(json.loads(json.dumps(cell)))
+        new = copy.deepcopy(cell)
         if r_index in matched:
             new.source = student_cells[matched[r_index]].source
         rebuilt.cells.append(new)
-        add_extra(r_index)
-    return nbformat.from_dict(json.loads(nbformat.writes(nbformat.from_dict(rebuilt), version=4)))
+        rebuilt.cells += [nbformat.v4.new_code_cell(extra.source) for extra in added.get(r_index, [])]
+    return nbformat.reads(nbformat.writes(rebuilt, version=4), as_version=4)
 
 
 def load_release(course: Course, assignment_id: str):

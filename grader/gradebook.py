@@ -51,7 +51,8 @@ def record_assignment(course: Course, assignment_id: str) -> None:
 def grade_rows(course: Course, assignment_ids: list[str] | None = None) -> list[tuple[str, str, float, float]]:
     """(student_id, assignment, score, max_score) for every student of every chosen assignment in the
     gradebook, sorted; the score is net of any late penalty, and a student with no submission of an
-    assignment scores 0 in it."""
+    assignment scores 0 in it. (nbgrader's CsvExportPlugin writes its own eleven columns; the course
+    promises these four, so the rows are read here, from the same gradebook API.)"""
     if not course.gradebook_path.exists():
         raise GraderError(f"no gradebook at {course.gradebook_path}: collect and autograde first")
     rows = []
