@@ -50,64 +50,86 @@ def protected(name):
 
 
 def install(tokens):
-    """``tokens``: {cell index: (sha256 of the cell's source, the token to print when it passes)}."""
+    """``tokens``: {cell index: (sha256 of the cell's source, the token to print when it passes)}.
+
+    Binds what the guard will call, takes a snapshot of what tests rely on, and registers the guard
+    as ``sys.modules[GUARD_NAME]``, whose ``run`` the grader calls for each graded cell."""
+    bound = bind_primitives()
+    state = snapshot(bound)
+    differences = make_differences(bound, state)
+    restore = make_restore(differences)
+    run = make_run(bound, state, tokens, differences, restore)
+    guard = bound["ModuleType"](GUARD_NAME)
+    guard.run = run
+    bound["modules"][GUARD_NAME] = guard
+
+
+def bind_primitives():
+    """Everything the guard calls later, bound now, before any student code ran: a student may
+    rebind builtins.setattr or hashlib.sha256 afterwards, never the guard's copies."""
     import builtins
     import hashlib
     import sys
     import types
 
-    from IPython import get_ipython
-
-    # Everything the guard calls later is bound now, before any student code ran: a student may
-    # rebind builtins.setattr or hashlib.sha256 afterwards, never these closures' copies.
-    _exec, _compile, _setattr, _delattr = builtins.exec, builtins.compile, builtins.setattr, builtins.delattr
-    _getattr, _isinstance, _callable, _type = builtins.getattr, builtins.isinstance, builtins.callable, builtins.type
-    _list, _dict, _len, _id, _vars = builtins.list, builtins.dict, builtins.len, builtins.id, builtins.vars
-    _zip = builtins.zip
-    _modules, _gettrace, _getprofile = sys.modules, sys.gettrace, sys.getprofile
-    _settrace, _setprofile = sys.settrace, sys.setprofile
-    _sha256, _object_setattr = hashlib.sha256, object.__setattr__
-    _type_setattr, _type_delattr = type.__setattr__, type.__delattr__
-    ModuleType, FunctionType = types.ModuleType, types.FunctionType
-    MISSING = object()
-    # Runtime state that libraries change on their own (flags, caches): not restored.
-    RUNTIME_DATA = (bool, int, type(None), tuple, list, dict, set, str)
-    CODE_WRAPPERS = (staticmethod, classmethod, property)
-
-    shell = get_ipython()
-    user_ns = shell.user_ns
+    bound = dict(
+        exec=builtins.exec, compile=builtins.compile, setattr=builtins.setattr, delattr=builtins.delattr,
+        getattr=builtins.getattr, isinstance=builtins.isinstance, callable=builtins.callable, type=builtins.type,
+        list=builtins.list, dict=builtins.dict, len=builtins.len, id=builtins.id, vars=builtins.vars, zip=builtins.zip,
+        modules=sys.modules, gettrace=sys.gettrace, getprofile=sys.getprofile, settrace=sys.settrace,
+        setprofile=sys.setprofile, sha256=hashlib.sha256, object_setattr=object.__setattr__,
+        type_setattr=type.__setattr__, type_delattr=type.__delattr__, ModuleType=types.ModuleType,
+        FunctionType=types.FunctionType, builtins=builtins, sys=sys, MISSING=object(),
+        # Runtime state that libraries change on their own (flags, caches): not restored.
+        RUNTIME_DATA=(bool, int, type(None), tuple, list, dict, set, str),
+        CODE_WRAPPERS=(staticmethod, classmethod, property),
+        tf_len=None, td_len=None, tf_pop=None, td_pop=None, dynamo_inner=None, dynamo_globals=None,
+    )
     try:
         import torch
-        _tf_len, _tf_pop = torch._C._len_torch_function_stack, torch._C._pop_torch_function_stack
-        _td_len, _td_pop = torch._C._len_torch_dispatch_stack, torch._C._pop_torch_dispatch_stack
+        bound.update(tf_len=torch._C._len_torch_function_stack, tf_pop=torch._C._pop_torch_function_stack,
+                     td_len=torch._C._len_torch_dispatch_stack, td_pop=torch._C._pop_torch_dispatch_stack)
     except (ImportError, AttributeError):
-        _tf_len = _td_len = None
+        pass
     try:
         # TorchDynamo, imported lazily (by an optimizer's first step, say), wraps torch.manual_seed
         # in torch._compile._disable_dynamo. Importing it here instead would cost every kernel 1.3 s,
         # so the guard knows that wrapper by its code object, its module and what it closes over.
         import torch._compile
-        _dynamo_inner = next(c for c in torch._compile._disable_dynamo.__code__.co_consts
-                             if _getattr(c, "co_name", None) == "inner")
-        _dynamo_globals = _vars(torch._compile)
+        bound["dynamo_inner"] = next(c for c in torch._compile._disable_dynamo.__code__.co_consts
+                                     if bound["getattr"](c, "co_name", None) == "inner")
+        bound["dynamo_globals"] = bound["vars"](torch._compile)
     except (ImportError, AttributeError, StopIteration):
-        _dynamo_inner = _dynamo_globals = None
+        pass
+
+    def code_like(value):
+        return bound["callable"](value) or bound["isinstance"](value, bound["CODE_WRAPPERS"])
+
+    def dynamo_wrapper(now, before):
+        """Whether ``now`` is TorchDynamo's own disable wrapper around ``before``, and nothing else."""
+        if (bound["dynamo_inner"] is None or bound["type"](now) is not bound["FunctionType"]
+                or now.__code__ is not bound["dynamo_inner"] or now.__globals__ is not bound["dynamo_globals"]):
+            return False
+        cells = bound["dict"](bound["zip"](now.__code__.co_freevars, now.__closure__ or ()))
+        return "fn" in cells and cells["fn"].cell_contents is before
 
     class GradingIntegrityError(Exception):
         """The test did not run on the grader's terms; the message says what was changed."""
 
-    def code_like(value):
-        return _callable(value) or _isinstance(value, CODE_WRAPPERS)
+    bound.update(code_like=code_like, dynamo_wrapper=dynamo_wrapper, GradingIntegrityError=GradingIntegrityError)
+    return bound
 
-    def dynamo_wrapper(now, before):
-        """Whether ``now`` is TorchDynamo's own disable wrapper around ``before``, and nothing else."""
-        if (_dynamo_inner is None or _type(now) is not FunctionType or now.__code__ is not _dynamo_inner
-                or now.__globals__ is not _dynamo_globals):
-            return False
-        cells = _dict(_zip(now.__code__.co_freevars, now.__closure__ or ()))
-        return "fn" in cells and cells["fn"].cell_contents is before
 
-    # --- what is protected, as it is now --------------------------------------------------------
+def snapshot(bound):
+    """What is protected, as it is now: the protected modules' namespaces, their classes' and
+    functions' code, IPython's hooks and event callbacks, sys hooks, and the trusted user names."""
+    from IPython import get_ipython
+
+    _type, _isinstance, _getattr = bound["type"], bound["isinstance"], bound["getattr"]
+    _vars, _dict, _list, _id = bound["vars"], bound["dict"], bound["list"], bound["id"]
+    FunctionType, ModuleType, CODE_WRAPPERS = bound["FunctionType"], bound["ModuleType"], bound["CODE_WRAPPERS"]
+    sys, code_like = bound["sys"], bound["code_like"]
+    shell = get_ipython()
     modules = []      # (name, module, its class, its __dict__, a copy of it)
     classes = []      # (class, a copy of its __dict__)
     functions = []    # (function, __code__, __defaults__, __kwdefaults__)
@@ -127,7 +149,7 @@ def install(tokens):
         for value in namespace.values():
             remember_function(_getattr(value, "__func__", value) if _isinstance(value, CODE_WRAPPERS) else value)
 
-    for name, module in _list(_modules.items()):
+    for name, module in _list(bound["modules"].items()):
         if not protected(name) or not _isinstance(module, ModuleType):
             continue
         namespace = _vars(module)
@@ -148,15 +170,34 @@ def install(tokens):
     hook_lists = [(owner, attr, _getattr(owner, attr), _list(_getattr(owner, attr)))
                   for owner, attr in hook_lists if _isinstance(_getattr(owner, attr, None), list)]
     events = shell.events.callbacks
-    event_lists = {event: (callbacks, _list(callbacks)) for event, callbacks in events.items()}
-    shell_state = {k: v for k, v in _vars(shell).items() if code_like(v)}
-    custom_exceptions = shell.custom_exceptions
-    sys_hooks = {name: _getattr(sys, name) for name in ("stdout", "stderr", "displayhook", "excepthook",
-                                                         "breakpointhook", "unraisablehook")}
-    trusted = {k: v for k, v in user_ns.items() if not k.startswith("_") and k not in shell.user_ns_hidden}
-    builtin_names = {k for k in _vars(builtins) if not k.startswith("_")}
+    user_ns = shell.user_ns
+    return dict(
+        shell=shell, user_ns=user_ns, modules=modules, classes=classes, functions=functions, hook_lists=hook_lists,
+        events=events, event_lists={event: (callbacks, _list(callbacks)) for event, callbacks in events.items()},
+        shell_state={k: v for k, v in _vars(shell).items() if code_like(v)},
+        custom_exceptions=shell.custom_exceptions,
+        sys_hooks={name: _getattr(sys, name) for name in ("stdout", "stderr", "displayhook", "excepthook",
+                                                          "breakpointhook", "unraisablehook")},
+        trusted={k: v for k, v in user_ns.items() if not k.startswith("_") and k not in shell.user_ns_hidden},
+        builtin_names={k for k in _vars(bound["builtins"]) if not k.startswith("_")},
+    )
 
-    # --- comparing with it, and putting it back -------------------------------------------------
+
+def make_differences(bound, state):
+    """``differences()``: each change since the snapshot, as (what changed, whether it is code
+    rather than runtime data, how to put it back)."""
+    _type, _isinstance, _getattr, _setattr = bound["type"], bound["isinstance"], bound["getattr"], bound["setattr"]
+    _vars, _modules, _object_setattr = bound["vars"], bound["modules"], bound["object_setattr"]
+    _type_setattr, _type_delattr = bound["type_setattr"], bound["type_delattr"]
+    _gettrace, _getprofile, _settrace, _setprofile = (bound["gettrace"], bound["getprofile"], bound["settrace"],
+                                                      bound["setprofile"])
+    _tf_len, _td_len, _tf_pop, _td_pop = bound["tf_len"], bound["td_len"], bound["tf_pop"], bound["td_pop"]
+    ModuleType, MISSING, RUNTIME_DATA = bound["ModuleType"], bound["MISSING"], bound["RUNTIME_DATA"]
+    code_like, dynamo_wrapper, sys = bound["code_like"], bound["dynamo_wrapper"], bound["sys"]
+    shell, modules, classes, functions = state["shell"], state["modules"], state["classes"], state["functions"]
+    hook_lists, events, event_lists = state["hook_lists"], state["events"], state["event_lists"]
+    shell_state, custom_exceptions, sys_hooks = state["shell_state"], state["custom_exceptions"], state["sys_hooks"]
+
     def differences():
         """(what changed, whether it is code rather than runtime data, how to put it back)."""
         found = []
@@ -232,6 +273,11 @@ def install(tokens):
             found.append(("an active torch function or dispatch mode", True, fix))
         return found
 
+    return differences
+
+
+def make_restore(differences):
+    """``restore()``: put back everything ``differences()`` finds."""
     def restore():
         for _ in range(3):   # a fix can uncover another (a class put back, then its methods)
             found = differences()
@@ -242,6 +288,18 @@ def install(tokens):
                     pass
             if not found:
                 return
+
+    return restore
+
+
+def make_run(bound, state, tokens, differences, restore):
+    """``run(index, source)``: one graded cell, run on the grader's terms; prints its token only if
+    it ran to its end and left everything as it found it."""
+    _exec, _compile, _sha256, _dict, _list, _len = (bound["exec"], bound["compile"], bound["sha256"], bound["dict"],
+                                                    bound["list"], bound["len"])
+    builtins, MISSING, GradingIntegrityError = bound["builtins"], bound["MISSING"], bound["GradingIntegrityError"]
+    shell, user_ns, trusted = state["shell"], state["user_ns"], state["trusted"]
+    builtin_names, sys_hooks = state["builtin_names"], state["sys_hooks"]
 
     def run(index, source):
         expected = tokens.get(index)
@@ -270,6 +328,4 @@ def install(tokens):
         out.write(f"\n{expected[1]}\n")
         out.flush()
 
-    guard = ModuleType(GUARD_NAME)
-    guard.run = run
-    sys.modules[GUARD_NAME] = guard
+    return run
