@@ -8,6 +8,8 @@
 - ``draw_cartpole`` draws a CartPole frame from its 4-number state with matplotlib, so no pygame or
   display is needed; ``rollout_states`` and ``plot_rollout_strip`` turn an episode into a strip of frames.
 - ``plot_learning_curve`` and ``plot_clip_objective`` are the pictures the notebook shows.
+- ``StepProgress`` wraps a vector environment so that its steps advance a progress bar: any
+  training loop then shows the time it has left, without a line of its own.
 
 Nothing here implements PPO: the notebook's exercises do.
 """
@@ -17,6 +19,39 @@ import gymnasium as gym
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, Rectangle
+from tqdm.auto import tqdm
+
+# ---------------------------------------------------------------------------------------------
+# A progress bar that counts environment steps
+# ---------------------------------------------------------------------------------------------
+
+
+class StepProgress(gym.vector.VectorWrapper):
+    """``env`` with a progress bar (tqdm.auto: a widget in Jupyter, text elsewhere) that every ``step``
+    advances by ``num_envs``, up to ``total_steps``: the bar shows the time a training loop has left.
+
+    The bar appears only once the run has lasted ``delay`` seconds, so short runs show nothing. When
+    training stops before ``total_steps`` (an early stop on a target return), ``close`` ends the bar
+    where training ended, as a finished bar rather than a failed one."""
+
+    def __init__(self, env: gym.vector.VectorEnv, total_steps: int, desc: str = "training", delay: float = 2.0):
+        super().__init__(env)
+        self.bar = tqdm(total=total_steps, desc=desc, unit="step", unit_scale=True, delay=delay)
+
+    def step(self, actions):
+        result = self.env.step(actions)
+        self.bar.update(self.num_envs)
+        return result
+
+    def close(self, **kwargs):
+        if not self.bar.disable and self.bar.n < self.bar.total:
+            self.bar.total = self.bar.n
+            widget = getattr(self.bar, "container", None)   # tqdm.notebook keeps its own maximum
+            if widget is not None:
+                widget.children[1].max = self.bar.n
+        self.bar.close()
+        return self.env.close(**kwargs)
+
 
 # ---------------------------------------------------------------------------------------------
 # Probe environments

@@ -6,6 +6,8 @@ each. Here, faster, each graded cell (visible asserts and hidden tests) runs aga
 - other correct implementations (another loop order, torch.where, the population std, ...), each of
   which must pass it: a hidden test may not demand one particular way of writing the answer.
 """
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -57,6 +59,10 @@ WRONG = {
     "clip_loss_clips_advantages": ("test_ppo_clip_loss", edited(
         "ppo_clip_loss", ("clipped = ratio.clamp(1 - clip_coef, 1 + clip_coef) * advantages",
                           "clipped = ratio * advantages.clamp(-clip_coef, clip_coef)"))),
+    "clip_loss_only_clipped_term": ("test_ppo_clip_loss", edited(
+        "ppo_clip_loss", ("-torch.min(unclipped, clipped).mean()", "-clipped.mean()"))),
+    "value_loss_only_clipped_error": ("test_value_loss", edited(
+        "value_loss", ("torch.max(squared_error, clipped_squared_error)", "clipped_squared_error"))),
     "value_loss_without_half": ("test_value_loss", edited(
         "value_loss", ("return 0.5 * squared_error.mean()", "return squared_error.mean()"))),
     "value_clipped_around_returns": ("test_value_loss", edited(
@@ -81,6 +87,13 @@ WRONG = {
         ("std = rewards.std(dim=1, keepdim=True)", "std = rewards.std()"))),
     "grpo_without_std": ("test_compute_grpo_advantages", edited(
         "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return rewards - mean"))),
+    "grpo_nan_to_num": ("test_compute_grpo_advantages", edited(
+        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return ((rewards - mean) / std).nan_to_num(0.0)"))),
+    "grpo_zero_where_std_is_zero": ("test_compute_grpo_advantages", edited(
+        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)",
+                                    "return torch.where(std > 0, (rewards - mean) / std, torch.zeros_like(rewards))"))),
+    "grpo_std_clamped_to_eps": ("test_compute_grpo_advantages", edited(
+        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return (rewards - mean) / std.clamp_min(eps)"))),
     "grpo_eps_too_large": ("test_compute_grpo_advantages", edited(
         "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return (rewards - mean) / (std + 1.0)"))),
 }
@@ -157,6 +170,12 @@ def compute_grpo_advantages(rewards, eps=1e-6):
     centred = rewards - rewards.mean(-1, keepdim=True)
     return centred / (rewards.std(-1, keepdim=True, unbiased=False) + eps)
 '''}),
+    "grpo_std_from_the_variance": ("test_compute_grpo_advantages", {"compute_grpo_advantages": '''
+def compute_grpo_advantages(rewards, eps=1e-6):
+    centred = rewards - rewards.mean(dim=-1, keepdim=True)
+    variance = (centred ** 2).sum(dim=-1, keepdim=True) / (rewards.shape[-1] - 1)
+    return centred / (variance.sqrt() + eps)
+'''}),
 }
 
 
@@ -174,5 +193,8 @@ def test_other_correct_version_passes_its_graded_cell(name):
 
 
 @pytest.mark.parametrize("test_id", [g for g in CELLS if g.startswith("test_")])
-def test_reference_passes_every_graded_cell(test_id):
-    grade(test_id, {})
+def test_reference_passes_every_graded_cell_without_a_warning(test_id):
+    # A warning from a hidden test would reach the student's feedback, quoting the hidden line.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grade(test_id, {})

@@ -74,6 +74,20 @@ def test_probes_work_in_a_vector_env_with_same_step_autoreset():
     envs.close()
 
 
+def test_step_progress_counts_every_environment_step_and_ends_where_training_stopped():
+    envs = gym.vector.SyncVectorEnv([lambda: gym.make("llmcourse/Probe3-v0") for _ in range(3)],
+                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    wrapped = rl.StepProgress(envs, total_steps=30, desc="probe", delay=0)
+    assert wrapped.single_observation_space.shape == (1,) and wrapped.single_action_space.n == 1
+    obs, _ = wrapped.reset(seed=0)
+    for _ in range(4):
+        obs, reward, terminated, truncated, _ = wrapped.step(np.zeros(3, dtype=np.int64))
+    assert wrapped.bar.n == 12 and wrapped.bar.total == 30
+    wrapped.close()   # stopped early: the bar finishes at 12 of 12
+    assert wrapped.bar.n == wrapped.bar.total == 12 and wrapped.bar.disable
+    assert envs.closed
+
+
 def test_observed_probes_show_both_observations():
     env = gym.make("llmcourse/Probe2-v0")
     seen = {float(env.reset(seed=s)[0][0]) for s in range(20)}

@@ -28,6 +28,22 @@ MUTANTS = {
     "mask_inverted": Mutant(
         [("return per_position[scored].mean()", "return per_position[~scored].mean()")],
         loses=["test_sft_loss"], why="trains on the prompt, not on the response"),
+    "loss_mean_of_row_means": Mutant(
+        [("return per_position[scored].mean()",
+          "per_row = (per_position * scored).view(loss_mask.shape).sum(1) / loss_mask.sum(1)\n"
+          "    return per_row.mean()")],
+        loses=["test_sft_loss"], why="a short answer's characters weigh more than a long answer's"),
+    "merge_in_place": Mutant(
+        [("""has_bias = self.base.bias is not None
+        merged = nn.Linear(self.base.in_features, self.base.out_features, bias=has_bias,
+                           device=self.base.weight.device, dtype=self.base.weight.dtype)
+        merged.weight.copy_(self.base.weight + self.scaling * (self.B @ self.A))
+        if has_bias:
+            merged.bias.copy_(self.base.bias)
+        return merged""",
+          """self.base.weight += self.scaling * (self.B @ self.A)
+        return self.base""")],
+        loses=["test_lora_merge"], why="the LoRA layer then adds its update twice"),
     "loss_averaged_over_all_positions": Mutant(
         [("return per_position[scored].mean()", "return (per_position * scored).sum() / scored.numel()")],
         loses=["test_sft_loss"], why="divides by every position, so the loss shrinks with the prompt's length"),

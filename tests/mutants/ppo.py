@@ -30,10 +30,16 @@ MUTANTS = {
     "sign_flipped": Mutant(
         [("return -torch.min(unclipped, clipped).mean()", "return torch.min(unclipped, clipped).mean()")],
         loses=["test_ppo_clip_loss", "test_train_ppo"]),
+    "clip_loss_only_clipped_term": Mutant(
+        [("return -torch.min(unclipped, clipped).mean()", "return -clipped.mean()")],
+        loses=["test_ppo_clip_loss"], why="without the min, a good action whose probability fell is corrected too little"),
     "ratio_of_logprobs_without_exp": Mutant(
         [("ratio = log_ratio.exp()", "ratio = new_logprobs / old_logprobs")],
         loses=["test_ppo_clip_loss"], why="treats log-probabilities as probabilities"),
     # value_loss, Agent, train_ppo
+    "value_loss_without_half": Mutant(
+        [("return 0.5 * squared_error.mean()", "return squared_error.mean()")],
+        loses=["test_value_loss"], why="the plain loss is the mean squared error, twice the specified loss"),
     "value_clip_takes_min": Mutant(
         [("return 0.5 * torch.max(squared_error, clipped_squared_error).mean()",
           "return 0.5 * torch.min(squared_error, clipped_squared_error).mean()")],
@@ -49,6 +55,9 @@ MUTANTS = {
     "grpo_without_eps": Mutant(
         [("return (rewards - mean) / (std + eps)", "return (rewards - mean) / std")],
         loses=["test_compute_grpo_advantages"], why="equal rewards give 0 / 0 = NaN"),
+    "grpo_nan_to_num": Mutant(
+        [("return (rewards - mean) / (std + eps)", "return ((rewards - mean) / std).nan_to_num(0.0)")],
+        loses=["test_compute_grpo_advantages"], why="equal rewards give zeros, but near ties get full-size advantages"),
 }
 
 
