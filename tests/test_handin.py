@@ -65,7 +65,9 @@ def test_each_assignment_ends_with_a_checklist_of_all_its_exercises(assignment_i
     """The names listed are the top-level functions and classes of the notebook's answer cells."""
     nb = nbformat.read(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
     answers = [c.source for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
-    defined = [name for source in answers for name in re.findall(r"^(?:def|class) (\w+)", source, re.M)]
+    # Functions and classes, and answers that are top-level constants (PREVIOUS_TOKEN_HEAD = ...).
+    defined = [function or constant for source in answers
+               for function, constant in re.findall(r"^(?:def|class) (\w+)|^([A-Z][A-Z0-9_]*) =", source, re.M)]
     last = nb.cells[-1]
     assert last.metadata["nbgrader"]["grade_id"] == "hand-in-checklist" and last.metadata["nbgrader"]["locked"]
     listed = re.findall(r'"(\w+)"', last.source.split("hand_in_checklist(globals(),", 1)[1])
