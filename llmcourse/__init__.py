@@ -4,13 +4,12 @@
 - ``llmcourse.data``: tiny Shakespeare, found offline or downloaded and verified.
 - ``llmcourse.checks``: visible checks that say what is wrong and hint at why; ``genuine`` for hidden tests.
 - ``llmcourse.handin``: the hand-in checklist that ends every assignment.
-- ``llmcourse.plots``: attention heatmaps and the head explorer widget.
-- ``llmcourse.tokenviz``: pictures of tokenization (the tokenizer assignment).
+- ``llmcourse.plots``: every picture: attention heatmaps and explorer, token spans and BPE merges, CartPole and RL curves.
 - ``llmcourse.corpora``: the book's own text as a small corpus (the tokenizer assignment).
 - ``llmcourse.pretrained``: the pretrained character-level GPT (the lora and patching assignments).
 - ``llmcourse.sft``: the instruction datasets (the lora assignment).
 - ``llmcourse.induction``: the two-layer induction model and its task (the patching assignment).
-- ``llmcourse.rl``: probe environments and CartPole pictures (the ppo assignment).
+- ``llmcourse.rl``: probe environments, episodes and a progress bar over environment steps (the ppo assignment).
 
 No reference solution lives here: a student's kernel can read this package.
 """

@@ -1,24 +1,22 @@
-"""Reinforcement-learning helpers for the PPO notebook: probe environments, CartPole pictures, plots.
+"""Reinforcement-learning helpers for the PPO notebook: probe environments, episodes, progress.
 
 - Probe environments are tiny deterministic (or coin-flip) environments whose correct value
   function and best action are known in closed form. An agent that cannot learn them has a bug,
   and each probe isolates one kind of bug (value fitting, observation use, discounting, policy
   updates, policy conditioned on observations). Importing this module registers them with gymnasium
   as ``llmcourse/Probe1-v0`` ... ``llmcourse/Probe5-v0``.
-- ``draw_cartpole`` draws a CartPole frame from its 4-number state with matplotlib, so no pygame or
-  display is needed; ``rollout_states`` and ``plot_rollout_strip`` turn an episode into a strip of frames.
-- ``plot_learning_curve`` and ``plot_clip_objective`` are the pictures the notebook shows.
+- ``rollout_states`` plays one episode and returns its states, for ``llmcourse.plots.plot_rollout_strip``.
+- ``same_step_vector_env`` makes a vector environment that resets an episode in the step in which
+  it ends, whatever the installed gymnasium calls that.
 - ``StepProgress`` wraps a vector environment so that its steps advance a progress bar: any
   training loop then shows the time it has left, without a line of its own.
 
 Nothing here implements PPO: the notebook's exercises do.
 """
-from typing import Callable, Sequence
+from typing import Callable
 
 import gymnasium as gym
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Circle, Rectangle
 from tqdm.auto import tqdm
 
 # ---------------------------------------------------------------------------------------------
@@ -201,42 +199,8 @@ def probe_answers(env_id: str, gamma: float = 0.99) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# CartPole pictures
+# CartPole episodes (llmcourse.plots draws them)
 # ---------------------------------------------------------------------------------------------
-
-# CartPole-v1's geometry: the episode ends when |x| > 2.4 or |theta| > 12 degrees.
-X_LIMIT = 2.4
-THETA_LIMIT = 12 * 2 * np.pi / 360
-POLE_LENGTH = 1.0   # gymnasium's `length` is half the pole, 0.5
-
-
-def draw_cartpole(state: Sequence[float], ax=None, title: str | None = None):
-    """Draw one CartPole frame from its state ``(x, x_dot, theta, theta_dot)`` on a matplotlib axis.
-
-    The pole turns red once it is past the angle at which the episode would end.
-    """
-    x, _, theta, _ = (float(v) for v in state)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(3, 2))
-    cart_w, cart_h = 0.5, 0.3
-    ax.plot([-X_LIMIT - 0.4, X_LIMIT + 0.4], [0, 0], color="0.4", lw=1)
-    for edge in (-X_LIMIT, X_LIMIT):
-        ax.plot([edge, edge], [-0.1, 0.1], color="0.6", lw=1)
-    ax.add_patch(Rectangle((x - cart_w / 2, 0), cart_w, cart_h, color="tab:blue"))
-    pivot = np.array([x, cart_h])
-    tip = pivot + POLE_LENGTH * np.array([np.sin(theta), np.cos(theta)])
-    fallen = abs(theta) > THETA_LIMIT
-    ax.plot([pivot[0], tip[0]], [pivot[1], tip[1]], color="tab:red" if fallen else "tab:orange",
-            lw=5, solid_capstyle="round")
-    ax.add_patch(Circle(pivot, 0.05, color="0.2", zorder=3))
-    ax.set_xlim(-X_LIMIT - 0.5, X_LIMIT + 0.5)
-    ax.set_ylim(-0.2, cart_h + POLE_LENGTH + 0.2)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
 
 
 def rollout_states(policy: Callable[[np.ndarray], int], env_id: str = "CartPole-v1", seed: int = 0,
@@ -254,61 +218,17 @@ def rollout_states(policy: Callable[[np.ndarray], int], env_id: str = "CartPole-
     return np.stack(states)
 
 
-def plot_rollout_strip(states: np.ndarray, n_frames: int = 8, title: str = ""):
-    """A strip of ``n_frames`` CartPole frames spread evenly over an episode's states."""
-    picks = np.linspace(0, len(states) - 1, n_frames).round().astype(int)
-    fig, axes = plt.subplots(1, n_frames, figsize=(1.9 * n_frames, 1.8))
-    for ax, t in zip(np.atleast_1d(axes), picks):
-        draw_cartpole(states[t], ax=ax, title=f"t = {t}")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
 # ---------------------------------------------------------------------------------------------
 # Plots
 # ---------------------------------------------------------------------------------------------
 
 
-def plot_learning_curve(episode_returns: Sequence[float], window: int = 20, target: float | None = 475.0,
-                        ax=None, label: str | None = None):
-    """Episode returns in the order episodes finished, with their running mean over ``window`` episodes."""
-    returns = np.asarray(episode_returns, dtype=float)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.5))
-    episodes = np.arange(1, len(returns) + 1)
-    ax.plot(episodes, returns, ".", ms=3, alpha=0.35, color="tab:blue")
-    if len(returns) >= window:
-        running = np.convolve(returns, np.ones(window) / window, mode="valid")
-        ax.plot(episodes[window - 1:], running, color="tab:blue", label=label or f"mean of last {window}")
-    if target is not None:
-        ax.axhline(target, ls="--", color="tab:green", lw=1, label=f"target {target:g}")
-    ax.set_xlabel("episode")
-    ax.set_ylabel("return")
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
-
-
-def plot_clip_objective(loss_fn: Callable, clip_coef: float = 0.2, ax=None):
-    """Plot the per-sample objective ``-loss_fn(log r, 0, A, clip_coef)`` against the ratio r, for A = +1 and A = -1.
-
-    ``loss_fn`` is called as ``loss_fn(new_logprobs, old_logprobs, advantages, clip_coef)`` on one
-    sample at a time, so this draws whatever the function computes: it is a picture, not a check.
-    """
-    import torch
-
-    ratios = np.linspace(0.4, 1.6, 241)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.2))
-    for advantage, color in ((1.0, "tab:green"), (-1.0, "tab:red")):
-        objective = [-float(loss_fn(torch.tensor([np.log(r)]), torch.tensor([0.0]),
-                                    torch.tensor([advantage]), clip_coef)) for r in ratios]
-        ax.plot(ratios, objective, color=color, label=f"A = {advantage:+g}")
-    for edge in (1 - clip_coef, 1 + clip_coef):
-        ax.axvline(edge, ls=":", color="0.5", lw=1)
-    ax.axvline(1.0, color="0.8", lw=1)
-    ax.set_xlabel(r"ratio $r = \pi_\theta(a|s) / \pi_{\theta_{old}}(a|s)$")
-    ax.set_ylabel("objective (higher is better)")
-    ax.legend(fontsize=8)
-    return ax
+def same_step_vector_env(env_fns: list[Callable[[], gym.Env]]) -> gym.vector.SyncVectorEnv:
+    """A SyncVectorEnv that resets each environment in the same step in which its episode ends, so
+    that every observation it returns is one to act on (what CleanRL's loop assumes). Gymnasium 1.1
+    and later let us ask for that; before 1.0 it was the only behaviour; 1.0 alone resets one step late."""
+    if hasattr(gym.vector, "AutoresetMode"):
+        return gym.vector.SyncVectorEnv(env_fns, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    if int(gym.__version__.split(".")[0]) < 1:
+        return gym.vector.SyncVectorEnv(env_fns)
+    raise RuntimeError(f"gymnasium {gym.__version__} resets one step late; run `pip install -U gymnasium`")

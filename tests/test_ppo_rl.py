@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from llmcourse import rl
+from llmcourse import plots, rl
 from tests.conftest import REPO
 from tests.studentwork import secret_lines
 
@@ -95,17 +95,17 @@ def test_observed_probes_show_both_observations():
 
 
 def test_draw_cartpole_and_rollout_strip_need_no_display():
-    ax = rl.draw_cartpole([0.5, 0.0, 0.1, 0.0], title="frame")
+    ax = plots.draw_cartpole([0.5, 0.0, 0.1, 0.0], title="frame")
     assert ax.get_title() == "frame"
     states = rl.rollout_states(lambda obs: int(obs[2] > 0), "CartPole-v1", seed=0, max_steps=60)
     assert states.ndim == 2 and states.shape[1] == 4 and 2 <= len(states) <= 61
-    fig = rl.plot_rollout_strip(states, n_frames=5, title="strip")
+    fig = plots.plot_rollout_strip(states, n_frames=5, title="strip")
     assert len(fig.axes) == 5
     plt.close("all")
 
 
 def test_learning_curve_and_clip_objective_plots():
-    ax = rl.plot_learning_curve(list(range(1, 60)), window=20, target=475)
+    ax = plots.plot_learning_curve(list(range(1, 60)), window=20, target=475)
     assert len(ax.lines) >= 3   # returns, running mean, target
     calls = []
 
@@ -113,7 +113,7 @@ def test_learning_curve_and_clip_objective_plots():
         calls.append((new.shape, clip))
         return -(torch.exp(new - old) * adv).mean()
 
-    ax = rl.plot_clip_objective(loss, clip_coef=0.2)
+    ax = plots.plot_clip_objective(loss, clip_coef=0.2)
     assert calls and calls[0] == ((1,), 0.2)
     plt.close("all")
 

@@ -1,9 +1,10 @@
-"""The tokenizer assignment's package code: the token pictures (llmcourse.tokenviz), the book
+"""The tokenizer assignment's package code: the token pictures (llmcourse.plots), the book
 corpus (llmcourse.corpora and scripts/make_book_corpus.py), and no solution anywhere in the package."""
 import matplotlib
 import pytest
 
-from llmcourse import corpora, tokenviz
+from llmcourse import corpora
+from llmcourse import plots
 from tests.conftest import REPO, load_script
 from tests.studentwork import secret_lines
 
@@ -15,36 +16,36 @@ def corpus_script():
 
 
 def test_token_label_makes_whitespace_and_broken_bytes_visible():
-    assert tokenviz.token_label(b" the") == "·the"
-    assert tokenviz.token_label(b":\n\t") == ":↵→"
-    assert tokenviz.token_label("é".encode()) == "é"
-    assert tokenviz.token_label(b"\xe2\x82") == "\\xe2\\x82"
+    assert plots.token_label(b" the") == "·the"
+    assert plots.token_label(b":\n\t") == ":↵→"
+    assert plots.token_label("é".encode()) == "é"
+    assert plots.token_label(b"\xe2\x82") == "\\xe2\\x82"
 
 
 def test_tokens_html_has_one_escaped_span_per_token():
     pieces = [b"<|endoftext|>", b" a", b"\n"]
-    html = tokenviz.tokens_html(pieces, ids=[511, 300, 10])
+    html = plots.tokens_html(pieces, ids=[511, 300, 10])
     assert html.count("<span") == 3
     assert "&lt;|endoftext|&gt;" in html and "<|endoftext|>" not in html
     assert 'title="id 511 · 13 bytes"' in html
     assert "<br>" in html                       # the newline token breaks the line
-    colours = [c for c in tokenviz.PALETTE if c in html]
+    colours = [c for c in plots.PALETTE if c in html]
     assert len(colours) == 3                    # neighbours never share a colour
 
 
 def test_tokens_html_truncates_long_sequences():
-    html = tokenviz.tokens_html([b"a"] * 30, max_tokens=10)
+    html = plots.tokens_html([b"a"] * 30, max_tokens=10)
     assert html.count("<span") == 10 and "20 more tokens" in html
 
 
 def test_show_tokens_is_displayable():
-    shown = tokenviz.show_tokens([b"he", b"llo"], [300, 301], title="demo")
+    shown = plots.show_tokens([b"he", b"llo"], [300, 301], title="demo")
     assert "2 tokens, 5 bytes" in shown.data and "demo" in shown.data
 
 
 def test_merge_stepper_follows_its_slider():
     steps = [[b"a", b"b", b"c"], [b"ab", b"c"], [b"abc"]]
-    widget = tokenviz.merge_stepper(steps, ["bytes", "merge 1", "merge 2"])
+    widget = plots.merge_stepper(steps, ["bytes", "merge 1", "merge 2"])
     controls, view = widget.children
     play, slider = controls.children
     assert slider.max == 2 and play.max == 2
@@ -54,13 +55,13 @@ def test_merge_stepper_follows_its_slider():
 
 
 def test_plot_compression_draws_one_line_per_text():
-    ax = tokenviz.plot_compression([256, 512], {"a": [1.0, 2.0], "b": [1.0, 1.5]})
+    ax = plots.plot_compression([256, 512], {"a": [1.0, 2.0], "b": [1.0, 1.5]})
     assert len(ax.lines) == 2 and ax.get_ylabel() == "bytes per token"
 
 
-def test_tokenviz_holds_no_tokenizer():
+def test_plots_hold_no_tokenizer():
     for name in ("merge", "get_pair_counts", "train_bpe", "BPETokenizer", "encode", "decode"):
-        assert not hasattr(tokenviz, name), f"llmcourse.tokenviz must only draw, not tokenize ({name})"
+        assert not hasattr(plots, name), f"llmcourse.plots must only draw, not tokenize ({name})"
 
 
 def test_no_tokenizer_solution_or_hidden_test_in_the_package():
