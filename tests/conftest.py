@@ -55,10 +55,21 @@ def built_book():
     COURSE_BOOK_BUILD_DIR moves the build elsewhere, so that two builds never share a folder.
     The execution cache lives beside the HTML, so local reruns do not execute unchanged demos again.
     """
+    from filelock import FileLock
+
     out = Path(os.environ.get("COURSE_BOOK_BUILD_DIR", REPO))
-    run([JUPYTER_BOOK, "build", ".", "--all", "-W", "--keep-going",
-         "--path-output", str(out)], timeout=1800)
     html = out / "_build" / "html"
+    (out / "_build").mkdir(parents=True, exist_ok=True)
+    # The tests of the book share one xdist worker; should they ever be split, the other workers
+    # wait for this run's build instead of building into the same folder at the same time.
+    built_in_this_run = out / "_build" / f".built-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"
+    with FileLock(str(out / "_build" / ".build.lock")):
+        if not built_in_this_run.exists():
+            run([JUPYTER_BOOK, "build", ".", "--all", "-W", "--keep-going",
+                 "--path-output", str(out)], timeout=1800)
+            for stale in (out / "_build").glob(".built-*"):
+                stale.unlink()
+            built_in_this_run.touch()
     assert (html / "index.html").exists()
     return html
 
