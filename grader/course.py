@@ -8,8 +8,11 @@ from traitlets.config.loader import PyFileConfigLoader
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_FILE = Path(__file__).with_name("nbgrader_config.py")
-# The course's id in every gradebook; nbgrader_config.py sets CourseDirectory.course_id from it.
+# The course's id in every gradebook, and where the source notebooks and the student versions
+# live in the repository; nbgrader_config.py sets nbgrader's CourseDirectory from these.
 COURSE_ID = "transformers-course"
+SOURCE_DIRECTORY = "solutions"
+RELEASE_DIRECTORY = "assignments"
 
 
 def sqlite_url(path: Path) -> str:
@@ -41,13 +44,13 @@ class GraderError(Exception):
 class Course:
     root: Path = REPO
     workdir: Path = REPO / "grader" / "work"
-    release_dir: Path = REPO / "assignments"
+    release_dir: Path = REPO / RELEASE_DIRECTORY
     gradebook_file: Path | None = None    # default: <workdir>/gradebook.db
     extra_config: Path | None = None      # an instructor's nbgrader config, loaded over ours (--config)
 
     @property
     def source_dir(self) -> Path:
-        return self.root / "solutions"
+        return self.root / SOURCE_DIRECTORY
 
     @property
     def submitted_dir(self) -> Path:

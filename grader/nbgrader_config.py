@@ -1,14 +1,14 @@
 # The course's one nbgrader configuration. `python -m grader` loads it and adds the paths
 # (course root, release folder, work folder) for the command at hand; plain `nbgrader` run from
 # the repository root reads it too (copy it to the root as nbgrader_config.py to use it that way).
-from grader.course import COURSE_ID  # noqa: E402
+from grader.course import COURSE_ID, RELEASE_DIRECTORY, SOURCE_DIRECTORY  # noqa: E402
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
 c.CourseDirectory.course_id = COURSE_ID
 # solutions/<id>/<id>.ipynb are the source notebooks; assignments/<id>/<id>.ipynb their releases.
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.source_directory = SOURCE_DIRECTORY
+c.CourseDirectory.release_directory = RELEASE_DIRECTORY
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

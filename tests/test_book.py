@@ -6,15 +6,14 @@ import re
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from grader.notebooks import MARKERS
+from tests.conftest import ASSIGNMENTS, REPO
 from tests.studentwork import secret_lines
 
 # Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
 pytestmark = pytest.mark.slow
 
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text())
-ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
 def published_files(html_dir):

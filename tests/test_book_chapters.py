@@ -17,6 +17,7 @@ import yaml
 from bs4 import BeautifulSoup
 from PIL import Image
 
+from grader.notebooks import MARKERS
 from tests.conftest import REPO
 
 # Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
@@ -74,7 +75,6 @@ LIST_READINGS = {
 DEMO_IMPORTS = {"numpy", "torch", "matplotlib", "ipywidgets", "math", "collections", "itertools", "random",
                 "functools", "time", "json",
                 "tokenizers"}   # the BPE demo lets a library train, so the book does not answer the assignment
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 BADGES = {"Core", "Optional"}
 
 
