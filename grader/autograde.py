@@ -323,36 +323,44 @@ def grade_class(course: Course, assignment_id: str, todo: list[str], shard, limi
     return lines, target
 
 
-def limit_events(course: Course, assignment_id: str, student_id: str) -> list[str]:
+def cell_problems(course: Course, assignment_id: str, student_id: str) -> tuple[list[str], list[str]]:
     """What went wrong outside the tests, read from the autograded notebook: what the limits did to
-    any cell, and errors in read-only cells (the setup, the given code), which came from the release:
-    such an error is the environment's fault or a consequence of the student's code, and it costs
-    the tests after it."""
+    any cell, and errors in read-only cells (the setup, given code, visible checks). Those came from
+    the release, so such an error is the environment's fault or a consequence of the student's
+    code, and it costs the tests after it. Returns (limit events, read-only failures)."""
     path = course.autograded_notebook(student_id, assignment_id)
     if not path.exists():
-        return []
-    events, read_only_failures = [], []
+        return [], []
+    limits, read_only_failures = [], []
     for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
-        read_only = is_read_only(cell)
         where = grade_id(cell) or f"cell {index + 1}"
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
             evalue = (str(output.get("evalue") or "").strip().splitlines() or [""])[0][:120]
             if output.get("ename") in LIMIT_ERRORS:
-                events.append(f"{where}: {output['ename']}: {evalue}")
-            elif read_only:
+                limits.append(f"{where}: {output['ename']}: {evalue}")
+            elif is_read_only(cell):
                 # The first in full, the others by name: a blank notebook fails every visible check.
                 read_only_failures.append(f"{where} ({output.get('ename')}" + (f": {evalue})" if not read_only_failures else ")"))
-    if read_only_failures:
-        events.append("read-only cells failed: " + ", ".join(read_only_failures))
-    return events
+    return limits, read_only_failures
+
+
+def limit_events(course: Course, assignment_id: str, student_id: str) -> list[str]:
+    """What the limits did to this submission, one line per cell they hit."""
+    return cell_problems(course, assignment_id, student_id)[0]
+
+
+def notes_on_cells(course: Course, assignment_id: str, student_id: str) -> list[str]:
+    """The report's notes on the cells: each limit event, and one line naming the read-only cells that failed."""
+    limits, read_only_failures = cell_problems(course, assignment_id, student_id)
+    return limits + (["read-only cells failed: " + ", ".join(read_only_failures)] if read_only_failures else [])
 
 
 def summary_line(course: Course, assignment_id: str, student_id: str, gb) -> str:
     submission = gb.find_submission(assignment_id, student_id)
     line = f"{student_id}: {submission.score:g} / {submission.max_score:g}"
-    events = limit_events(course, assignment_id, student_id)
+    events = notes_on_cells(course, assignment_id, student_id)
     return line + (f" ({'; '.join(events)})" if events else "")
 
 
@@ -387,7 +395,7 @@ def write_report(course: Course, assignment_id: str) -> Path:
                 penalty = f"{submission.late_submission_penalty:g}" if submission.late_submission_penalty else ""
             except MissingEntry:
                 score, max_score, status = "", "", "not graded yet"
-            notes = info.get("notes", []) + limit_events(course, assignment_id, student_id)
+            notes = info.get("notes", []) + notes_on_cells(course, assignment_id, student_id)
             rows.append([student_id, info.get("handed_in_as", ""), status, score, max_score, late, penalty,
                          " | ".join(notes)])
     with open(path, "w", newline="") as f:
