@@ -28,9 +28,9 @@ def default_threads(cores: int) -> int:
     """One core left for everything else, at most four threads.
 
     PyTorch's CPU threads spin while they wait for each other, so when another program wants a core
-    they fall off a cliff: on a 2-core machine with one busy core, the gpt training step took 0.109 s
-    with 2 threads against 0.046 s with one (and 0.54 to 0.79 s against 0.10 s on a busier one). Idle,
-    the second thread buys 1.6x (0.029 s); that is the price of never meeting the cliff. The course's
+    they fall off a cliff: on a 2-core machine with one core busy, the gpt training step took 0.538 s
+    with 2 threads against 0.063 s with one (benchmarks/cpu_threads.py). Idle, the second thread buys
+    about 1.5x (0.039 s against 0.060 s); that is the price of never meeting the cliff. The course's
     models are too small for more than four threads to help."""
     return max(1, min(4, cores - 1))
 
