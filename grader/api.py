@@ -31,7 +31,7 @@ def release(course: Course, assignment_ids: list[str] | None = None, duedate: st
     ``duedate`` ("2027-01-15 17:00 UTC") is recorded in the gradebook for each of them; without it,
     the config's ``c.Grader.due_dates`` apply."""
     ids = assignment_ids or course.assignment_ids()
-    due = parse_due_date(duedate) if duedate else None
+    given = parse_due_date(duedate) if duedate else None
     for assignment_id in ids:
         course.check_assignment(assignment_id)
     api = course.api()
@@ -40,8 +40,9 @@ def release(course: Course, assignment_ids: list[str] | None = None, duedate: st
         result = api.generate_assignment(assignment_id, force=True, create=True)
         if not result["success"]:
             raise GraderError(f"release of {assignment_id} failed: {nbgrader_failure(result)}")
-        if due or course.due_date(assignment_id):
-            gradebook.set_due_date(course, assignment_id, due or course.due_date(assignment_id))
+        due = given or course.due_date(assignment_id)
+        if due:
+            gradebook.set_due_date(course, assignment_id, due)
         written.append(course.release_dir / assignment_id)
     return written
 

@@ -31,7 +31,7 @@ from grader import gradebook
 from grader.course import Course, GraderError, nbgrader_failure
 from grader.cpus import usable_cpus
 from grader.execute import LIMIT_ERRORS
-from grader.notebooks import grade_id, is_read_only
+from grader.notebooks import error_line, grade_id, is_read_only
 from grader.provision import provide_data
 
 
@@ -337,12 +337,11 @@ def cell_problems(course: Course, assignment_id: str, student_id: str) -> tuple[
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
-            evalue = (str(output.get("evalue") or "").strip().splitlines() or [""])[0][:120]
             if output.get("ename") in LIMIT_ERRORS:
-                limits.append(f"{where}: {output['ename']}: {evalue}")
+                limits.append(f"{where}: {error_line(output, 120)}")
             elif is_read_only(cell):
                 # The first in full, the others by name: a blank notebook fails every visible check.
-                read_only_failures.append(f"{where} ({output.get('ename')}" + (f": {evalue})" if not read_only_failures else ")"))
+                read_only_failures.append(f"{where} ({error_line(output, 120) if not read_only_failures else output.get('ename')})")
     return limits, read_only_failures
 
 

@@ -16,7 +16,7 @@ import nbformat
 from grader import gradebook
 from grader.autograde import autograde
 from grader.course import Course, GraderError
-from grader.notebooks import grade_id
+from grader.notebooks import error_line, grade_id
 
 CANARY_STUDENT = "solution"
 
@@ -26,7 +26,7 @@ class SolutionResult:
     assignment_id: str
     score: float = 0.0
     max_score: float = 0.0
-    failed: list[str] = field(default_factory=list)   # "grade_id: what went wrong", in notebook order
+    failed: list[str] = field(default_factory=list)   # "grade_id (its first error)", in notebook order
 
     @property
     def full_marks(self) -> bool:
@@ -39,11 +39,8 @@ class SolutionResult:
 
 def first_error(cell) -> str:
     """The first error a cell shows, as one short line."""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            evalue = (str(output.get("evalue") or "").strip().splitlines() or [""])[0]
-            return f"{output.get('ename')}: {evalue[:160]}"
-    return "lost points without an error"
+    errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+    return error_line(errors[0]) if errors else "lost points without an error"
 
 
 def grade_solution(course: Course, assignment_id: str, limits, scratch_parent: Path | None = None) -> SolutionResult:

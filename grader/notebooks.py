@@ -30,3 +30,9 @@ def is_answer(cell) -> bool:
 def is_read_only(cell) -> bool:
     """A locked cell that is neither a test nor an answer: the setup, given code, a visible check."""
     return cell.cell_type == "code" and is_locked(cell) and not is_grade(cell) and not is_solution(cell)
+
+
+def error_line(output, width: int = 160) -> str:
+    """An error output as one short line: its name and the first line of its message."""
+    evalue = (str(output.get("evalue") or "").strip().splitlines() or [""])[0]
+    return f"{output.get('ename')}: {evalue[:width]}"

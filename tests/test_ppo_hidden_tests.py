@@ -1,10 +1,7 @@
-"""The PPO notebook's graded cells, run in-process against many answers at once.
-
-tests/test_grading.py grades the issue's wrong versions through the real grader, one whole notebook
-each. Here, faster, each graded cell (visible asserts and hidden tests) runs against
-- more wrong versions, each of which must fail it, and
-- other correct implementations (another loop order, torch.where, the population std, ...), each of
-  which must pass it: a hidden test may not demand one particular way of writing the answer.
+"""The PPO notebook's graded cells, run in-process against other correct implementations (another
+loop order, torch.where, the population std, ...), each of which must pass: a hidden test may not
+demand one particular way of writing the answer. Wrong versions are in tests/mutants/ppo.py, graded
+by tests/test_wrong_versions.py; here the reference also passes every graded cell without a warning.
 """
 import warnings
 
@@ -31,72 +28,10 @@ def namespace_with(answers: dict[str, str]) -> dict:
     return namespace
 
 
-def edited(grade_id: str, *edits: tuple[str, str]) -> dict[str, str]:
-    source = CELLS[grade_id]
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return {grade_id: source}
-
-
 def grade(test_id: str, answers: dict[str, str]) -> None:
     namespace = namespace_with(answers)
     exec(compile(CELLS[test_id], f"<{test_id}>", "exec"), namespace)
 
-
-WRONG = {
-    "gae_without_lambda": ("test_compute_gae", edited(
-        "compute_gae", ("gamma * gae_lambda * not_ended * next_advantage", "gamma * not_ended * next_advantage"))),
-    "gae_returns_without_values": ("test_compute_gae", edited(
-        "compute_gae", ("returns = advantages + values\n", "returns = advantages\n"))),
-    "gae_in_place_on_values": ("test_compute_gae", edited(
-        "compute_gae", ("advantages = torch.zeros_like(values)", "advantages = values"))),
-    "clip_loss_without_clipping": ("test_ppo_clip_loss", edited(
-        "ppo_clip_loss", ("clipped = ratio.clamp(1 - clip_coef, 1 + clip_coef) * advantages", "clipped = unclipped"))),
-    "clip_loss_summed": ("test_ppo_clip_loss", edited(
-        "ppo_clip_loss", ("-torch.min(unclipped, clipped).mean()", "-torch.min(unclipped, clipped).sum()"))),
-    "ratio_without_exp": ("test_ppo_clip_loss", edited("ppo_clip_loss", ("ratio = log_ratio.exp()", "ratio = log_ratio"))),
-    "clip_loss_clips_advantages": ("test_ppo_clip_loss", edited(
-        "ppo_clip_loss", ("clipped = ratio.clamp(1 - clip_coef, 1 + clip_coef) * advantages",
-                          "clipped = ratio * advantages.clamp(-clip_coef, clip_coef)"))),
-    "clip_loss_only_clipped_term": ("test_ppo_clip_loss", edited(
-        "ppo_clip_loss", ("-torch.min(unclipped, clipped).mean()", "-clipped.mean()"))),
-    "value_loss_only_clipped_error": ("test_value_loss", edited(
-        "value_loss", ("torch.max(squared_error, clipped_squared_error)", "clipped_squared_error"))),
-    "value_loss_without_half": ("test_value_loss", edited(
-        "value_loss", ("return 0.5 * squared_error.mean()", "return squared_error.mean()"))),
-    "value_clipped_around_returns": ("test_value_loss", edited(
-        "value_loss", ("clipped_values = old_values + (new_values - old_values).clamp(-clip_coef, clip_coef)",
-                       "clipped_values = returns + (new_values - returns).clamp(-clip_coef, clip_coef)"))),
-    "value_clip_ignored": ("test_value_loss", edited(
-        "value_loss", ("if old_values is None or clip_coef is None:", "if True:"))),
-    "actor_output_gain_one": ("test_Agent", edited(
-        "Agent", ("layer_init(nn.Linear(hidden_size, n_actions), gain=0.01)", "layer_init(nn.Linear(hidden_size, n_actions))"))),
-    "value_of_shape_b1": ("test_Agent", edited("Agent", ("return self.critic(obs).squeeze(-1)", "return self.critic(obs)"))),
-    "greedy_instead_of_sampling": ("test_Agent", edited(
-        "Agent", ("action = policy.sample()", "action = policy.probs.argmax(-1)"))),
-    "policy_pushed_the_wrong_way": ("test_train_ppo", edited(
-        "train_ppo", ("ppo_clip_loss(new_logprobs, b_logprobs[mb], mb_advantages, cfg.clip_coef)",
-                      "ppo_clip_loss(new_logprobs, b_logprobs[mb], -mb_advantages, cfg.clip_coef)"))),
-    "dones_stored_after_stepping": ("test_train_ppo", edited(
-        "train_ppo", ("next_done = torch.as_tensor(ended, dtype=torch.float32, device=device)",
-                      "next_done = torch.as_tensor(ended, dtype=torch.float32, device=device)\n"
-                      "            dones[step] = next_done"))),
-    "grpo_over_whole_batch": ("test_compute_grpo_advantages", edited(
-        "compute_grpo_advantages", ("mean = rewards.mean(dim=1, keepdim=True)", "mean = rewards.mean()"),
-        ("std = rewards.std(dim=1, keepdim=True)", "std = rewards.std()"))),
-    "grpo_without_std": ("test_compute_grpo_advantages", edited(
-        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return rewards - mean"))),
-    "grpo_nan_to_num": ("test_compute_grpo_advantages", edited(
-        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return ((rewards - mean) / std).nan_to_num(0.0)"))),
-    "grpo_zero_where_std_is_zero": ("test_compute_grpo_advantages", edited(
-        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)",
-                                    "return torch.where(std > 0, (rewards - mean) / std, torch.zeros_like(rewards))"))),
-    "grpo_std_clamped_to_eps": ("test_compute_grpo_advantages", edited(
-        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return (rewards - mean) / std.clamp_min(eps)"))),
-    "grpo_eps_too_large": ("test_compute_grpo_advantages", edited(
-        "compute_grpo_advantages", ("return (rewards - mean) / (std + eps)", "return (rewards - mean) / (std + 1.0)"))),
-}
 
 CORRECT = {
     "gae_vectorised_over_a_reversed_cumsum_style_loop": ("test_compute_gae", {"compute_gae": '''
@@ -177,13 +112,6 @@ def compute_grpo_advantages(rewards, eps=1e-6):
     return centred / (variance.sqrt() + eps)
 '''}),
 }
-
-
-@pytest.mark.parametrize("name", list(WRONG))
-def test_wrong_version_fails_its_graded_cell(name):
-    test_id, answers = WRONG[name]
-    with pytest.raises(Exception):
-        grade(test_id, answers)
 
 
 @pytest.mark.parametrize("name", list(CORRECT))

@@ -1,7 +1,7 @@
 """Wrong versions of the PPO assignment that the hidden tests must catch.
 
-Each one costs a whole notebook run in tests/test_grading.py, so the catalogue keeps the mistakes the
-issue names plus a few common ones.
+tests/test_wrong_versions.py grades every one in-process; tests/test_grading.py grades the first of
+MUTANTS through the real grader (all of them with COURSE_ALL_MUTANTS=1).
 """
 from tests.studentwork import Mutant
 
@@ -70,3 +70,29 @@ EXTRA_MUTANTS = {**globals().get("EXTRA_MUTANTS", {}), **{name: MUTANTS.pop(name
     'no_orthogonal_init',
     'critic_never_trained',
 )}}
+
+
+# Further wrong versions, each caught by the one graded cell it names (tests/test_wrong_versions.py
+# grades them in-process; they used to live in tests/test_ppo_hidden_tests.py).
+EXTRA_MUTANTS.update({
+    'gae_without_lambda': Mutant([('gamma * gae_lambda * not_ended * next_advantage', 'gamma * not_ended * next_advantage')], loses=['test_compute_gae']),
+    'gae_returns_without_values': Mutant([('returns = advantages + values\n', 'returns = advantages\n')], loses=['test_compute_gae']),
+    'gae_in_place_on_values': Mutant([('advantages = torch.zeros_like(values)', 'advantages = values')], loses=['test_compute_gae']),
+    'clip_loss_without_clipping': Mutant([('clipped = ratio.clamp(1 - clip_coef, 1 + clip_coef) * advantages', 'clipped = unclipped')], loses=['test_ppo_clip_loss']),
+    'clip_loss_summed': Mutant([('-torch.min(unclipped, clipped).mean()', '-torch.min(unclipped, clipped).sum()')], loses=['test_ppo_clip_loss']),
+    'ratio_without_exp': Mutant([('ratio = log_ratio.exp()', 'ratio = log_ratio')], loses=['test_ppo_clip_loss']),
+    'clip_loss_clips_advantages': Mutant([('clipped = ratio.clamp(1 - clip_coef, 1 + clip_coef) * advantages', 'clipped = ratio * advantages.clamp(-clip_coef, clip_coef)')], loses=['test_ppo_clip_loss']),
+    'value_loss_only_clipped_error': Mutant([('torch.max(squared_error, clipped_squared_error)', 'clipped_squared_error')], loses=['test_value_loss']),
+    'value_clipped_around_returns': Mutant([('clipped_values = old_values + (new_values - old_values).clamp(-clip_coef, clip_coef)', 'clipped_values = returns + (new_values - returns).clamp(-clip_coef, clip_coef)')], loses=['test_value_loss']),
+    'value_clip_ignored': Mutant([('if old_values is None or clip_coef is None:', 'if True:')], loses=['test_value_loss']),
+    'actor_output_gain_one': Mutant([('layer_init(nn.Linear(hidden_size, n_actions), gain=0.01)', 'layer_init(nn.Linear(hidden_size, n_actions))')], loses=['test_Agent']),
+    'value_of_shape_b1': Mutant([('return self.critic(obs).squeeze(-1)', 'return self.critic(obs)')], loses=['test_Agent']),
+    'greedy_instead_of_sampling': Mutant([('action = policy.sample()', 'action = policy.probs.argmax(-1)')], loses=['test_Agent']),
+    'policy_pushed_the_wrong_way': Mutant([('ppo_clip_loss(new_logprobs, b_logprobs[mb], mb_advantages, cfg.clip_coef)', 'ppo_clip_loss(new_logprobs, b_logprobs[mb], -mb_advantages, cfg.clip_coef)')], loses=['test_train_ppo']),
+    'dones_stored_after_stepping': Mutant([('next_done = torch.as_tensor(ended, dtype=torch.float32, device=device)', 'next_done = torch.as_tensor(ended, dtype=torch.float32, device=device)\n            dones[step] = next_done')], loses=['test_train_ppo']),
+    'grpo_over_whole_batch': Mutant([('mean = rewards.mean(dim=1, keepdim=True)', 'mean = rewards.mean()'), ('std = rewards.std(dim=1, keepdim=True)', 'std = rewards.std()')], loses=['test_compute_grpo_advantages']),
+    'grpo_without_std': Mutant([('return (rewards - mean) / (std + eps)', 'return rewards - mean')], loses=['test_compute_grpo_advantages']),
+    'grpo_zero_where_std_is_zero': Mutant([('return (rewards - mean) / (std + eps)', 'return torch.where(std > 0, (rewards - mean) / std, torch.zeros_like(rewards))')], loses=['test_compute_grpo_advantages']),
+    'grpo_std_clamped_to_eps': Mutant([('return (rewards - mean) / (std + eps)', 'return (rewards - mean) / std.clamp_min(eps)')], loses=['test_compute_grpo_advantages']),
+    'grpo_eps_too_large': Mutant([('return (rewards - mean) / (std + eps)', 'return (rewards - mean) / (std + 1.0)')], loses=['test_compute_grpo_advantages']),
+})
