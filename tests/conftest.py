@@ -1,8 +1,10 @@
 """Shared fixtures: the repository's paths, the shared data directory, and one book build per session."""
 import importlib.util
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,7 +95,11 @@ def pytest_collection_modifyitems(config, items):
     """Tests that share an expensive fixture run in the same xdist worker, so that it is built once:
     every test of the book (a session fixture) in one worker; the tests of a module with a
     module-scoped fixture in one worker, one per parameter of it (a graded class per assignment).
-    Tests that share nothing spread freely. Every test not marked slow is marked fast."""
+    Tests that share nothing spread freely. Every test not marked slow is marked fast.
+
+    Then the longest work goes first (pyproject.toml turns off xdist's own reordering, which puts
+    the groups with the most tests first, whatever they cost): a worker that picks up a 40 s class
+    near the end keeps the others idle, while the many short fast tests fill the gaps at the end."""
     for item in items:
         if item.get_closest_marker("slow") is None:
             item.add_marker(pytest.mark.fast)
@@ -109,3 +115,35 @@ def pytest_collection_modifyitems(config, items):
             params = getattr(item, "callspec", None)
             values = [str(params.params[name]) for name in shared if params and name in params.params]
             item.add_marker(pytest.mark.xdist_group("-".join([item.module.__name__, *values])))
+    items.sort(key=expected_cost_rank)     # a stable sort: collection order within each rank
+
+
+def expected_cost_rank(item) -> int:
+    """0 the book (its build executes every demo), 1 a graded class shared by a module's tests,
+    2 any other test of the full tier, 3 the fast tier's groups, 4 the rest of the fast tier."""
+    group = item.get_closest_marker("xdist_group")
+    slow = item.get_closest_marker("slow") is not None
+    if group and group.args[0] == "book":
+        return 0
+    if slow:
+        return 1 if group else 2
+    return 3 if group else 4
+
+
+# COURSE_TIMELINE=FILE: each worker appends one JSON line per test (worker, test, start, end), which
+# benchmarks/suite_timeline.py turns into the figures of a run: each worker's busy and idle time,
+# and the groups that cost the most.
+_TIMELINE = os.environ.get("COURSE_TIMELINE")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Runs where the test runs (an xdist worker, or the only process), around setup, call and teardown."""
+    start = time.time()
+    yield
+    if _TIMELINE:
+        group = item.get_closest_marker("xdist_group")
+        line = {"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "test": item.nodeid,
+                "group": group.args[0] if group else None, "start": start, "end": time.time()}
+        with open(_TIMELINE, "a") as f:
+            f.write(json.dumps(line) + "\n")

@@ -56,8 +56,13 @@ def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path
     assert f"{len(done_before)} already graded" in out
     assert scores(workdir) == expected_scores()
 
-    again = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu", "--force"]).stdout
-    assert f"autograded {len(CLASS)} of {len(CLASS)}" in again
+    # Run again: nothing left to grade. Forced, for one student who got full marks and one who got
+    # nothing (a kernel each is what costs time here): the same grades again.
+    again = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu"]).stdout
+    assert f"autograded 0 of 0 submission(s) of attention; {len(CLASS)} already graded" in again
+    forced = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu", "--force",
+                  "--student", "s1", "--student", "s2"]).stdout
+    assert "autograded 2 of 2" in forced
     assert scores(workdir) == expected_scores()
 
 
