@@ -4,7 +4,7 @@
 - ``llmcourse.data``: tiny Shakespeare, found offline or downloaded and verified.
 - ``llmcourse.checks``: visible checks that say what is wrong and hint at why; ``genuine`` for hidden tests.
 - ``llmcourse.handin``: the hand-in checklist that ends every assignment.
-- ``llmcourse.plots``: every picture: attention heatmaps and explorer, token spans and BPE merges, CartPole and RL curves.
+- ``llmcourse.plots``: every picture: attention heatmaps and explorer, token spans and BPE merges, CartPole and RL curves, computation graphs.
 - ``llmcourse.corpora``: the book's own text as a small corpus (the tokenizer assignment).
 - ``llmcourse.pretrained``: the pretrained character-level GPT (the lora and patching assignments).
 - ``llmcourse.sft``: the instruction datasets (the lora assignment).

@@ -6,6 +6,8 @@ a notebook has already computed, so no exercise is solved in this module.
 - Tokenization: ``token_label``, ``tokens_html`` and ``show_tokens`` (tokens as coloured spans),
   ``merge_stepper`` (a widget that steps through BPE merges) and ``plot_compression`` (the
   tokenizer assignment). They take tokens as a list of ``bytes``, one per token.
+- Automatic differentiation: ``draw_graph``, a scalar computation graph with each node's value and
+  gradient (the backprop assignment).
 - Reinforcement learning: ``draw_cartpole`` (a CartPole frame from its 4-number state, without
   pygame or a display), ``plot_rollout_strip``, ``plot_learning_curve`` and ``plot_clip_objective``
   (the ppo assignment).
@@ -260,4 +262,87 @@ def plot_clip_objective(loss_fn: Callable, clip_coef: float = 0.2, ax=None):
     ax.set_xlabel(r"ratio $r = \pi_\theta(a|s) / \pi_{\theta_{old}}(a|s)$")
     ax.set_ylabel("objective (higher is better)")
     ax.legend(fontsize=8)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Automatic differentiation
+# ---------------------------------------------------------------------------------------------
+
+def draw_graph(root, labels: Mapping | None = None, ax=None, title: str = "", max_nodes: int = 60):
+    """Draw the computation graph that ends at ``root``, inputs on the left and ``root`` on the right.
+
+    Each value is a box showing its ``data`` and ``grad``; the operation that made it (``_op``) is a
+    circle just before it, with arrows from the values it was computed from (``_prev``). Any object
+    with those four attributes will do, so this draws a micrograd-style ``Value`` graph.
+    ``labels`` maps some of the nodes to names shown in their boxes (``{x: "x", h: "h"}``).
+    """
+    labels = labels or {}
+    nodes, seen, stack = [], {id(root)}, [root]          # every node, found without recursion
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for child in node._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    if len(nodes) > max_nodes:
+        raise ValueError(f"the graph has {len(nodes)} nodes; draw_graph draws at most {max_nodes}")
+    # Column of a node: the length of the longest path from it to the root, found by relaxing edges
+    # until nothing changes (at most as many rounds as there are nodes in these small graphs).
+    depth = {id(n): 0 for n in nodes}
+    for _ in range(len(nodes)):
+        changed = False
+        for node in nodes:
+            for child in node._prev:
+                if depth[id(child)] < depth[id(node)] + 1:
+                    depth[id(child)] = depth[id(node)] + 1
+                    changed = True
+        if not changed:
+            break
+    deepest = max(depth.values())
+    columns = {}
+    for node in nodes:
+        columns.setdefault(depth[id(node)], []).append(node)
+    # Rows: the root in the middle; each column ordered by where its nodes' consumers sit.
+    y = {id(root): 0.0}
+    for d in range(1, deepest + 1):
+        column = columns.get(d, [])
+        def consumers_height(n):
+            ys = [y[id(p)] for p in nodes if id(p) in y and any(c is n for c in p._prev)]
+            return -sum(ys) / len(ys) if ys else 0.0
+        column.sort(key=consumers_height)
+        for i, node in enumerate(column):
+            y[id(node)] = (len(column) - 1) / 2 - i
+    x = {id(n): 2.0 * (deepest - depth[id(n)]) for n in nodes}
+
+    if ax is None:
+        tallest = max(len(c) for c in columns.values())
+        _, ax = plt.subplots(figsize=(min(2.2 * (deepest + 1) + 1, 11), 0.9 * tallest + 0.8))
+    box = dict(boxstyle="round,pad=0.35", facecolor="#eef4fb", edgecolor="tab:blue")
+    for node in nodes:
+        nx, ny = x[id(node)], y[id(node)]
+        name = next((label for key, label in labels.items() if key is node), "")
+        text = (f"{name}\n" if name else "") + f"data {node.data:.4g}\ngrad {node.grad:.4g}"
+        ax.text(nx, ny, text, ha="center", va="center", fontsize=8, bbox=box, zorder=3)
+        if node._prev:
+            ox = nx - 1.0
+            ax.add_patch(Circle((ox, ny), 0.22, facecolor="#fdf1e0", edgecolor="tab:orange", zorder=3))
+            ax.text(ox, ny, node._op or "?", ha="center", va="center", fontsize=8, zorder=4)
+            ax.annotate("", xy=(nx - 0.55, ny), xytext=(ox + 0.22, ny),
+                        arrowprops=dict(arrowstyle="->", color="0.4"), zorder=2)
+            drawn = set()
+            for child in node._prev:
+                if id(child) in drawn:                    # a child used twice (a * a) gets one arrow
+                    continue
+                drawn.add(id(child))
+                ax.annotate("", xy=(ox - 0.22, ny), xytext=(x[id(child)] + 0.55, y[id(child)]),
+                            arrowprops=dict(arrowstyle="->", color="0.4", shrinkA=0, shrinkB=0), zorder=1)
+    xs, ys = list(x.values()), list(y.values())
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
     return ax
