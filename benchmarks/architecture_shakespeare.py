@@ -39,8 +39,9 @@ def builders(nb: dict) -> dict:
             "modern block": lambda: nb["ModernGPT"](config, n_kv_head=2, d_hidden=344)}
 
 
-def run(nb: dict, name: str, steps: int, seed: int) -> dict:
-    tc = nb["TrainConfig"](steps=steps, warmup_steps=min(100, steps // 10), seed=seed, eval_every=steps)
+def run(nb: dict, name: str, steps: int, seed: int, eval_windows: int = 256) -> dict:
+    tc = nb["TrainConfig"](steps=steps, warmup_steps=min(100, steps // 10), seed=seed, eval_every=steps,
+                           eval_windows=eval_windows)
     torch.manual_seed(tc.seed)
     model = builders(nb)[name]()
     history = nb["train"](model, tc, desc=f"{name}, {steps} steps, seed {seed}")
