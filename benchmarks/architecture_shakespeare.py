@@ -12,6 +12,11 @@ models of a seed see the same batches. The validation loss is the notebook's: 25
 characters spread evenly over the validation split. Which model trains first alternates from seed to
 seed, so that a change in the machine's load does not always favour the same one; the milliseconds
 per step are as measured, with the load average printed beside them.
+
+Measured on the course's 2-core CPU (torch 2.13, one thread; validation loss, GPT-2 block against
+modern block): 2,000 steps, seed 1337: 1.765 / 1.688; seed 1: 1.773 / 1.680. 400 steps, seed 1337:
+2.248 / 2.050; seed 1: 2.251 / 2.125. About 59 ms per step for GPT-2's block, 72 for the modern one,
+on an idle machine. The notebook's text quotes these figures: rerun this after changing the recipe.
 """
 import argparse
 import os
