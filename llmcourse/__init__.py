@@ -10,6 +10,7 @@
 - ``llmcourse.sft``: the instruction datasets (the lora assignment).
 - ``llmcourse.induction``: the two-layer induction model and its task (the patching assignment).
 - ``llmcourse.rl``: probe environments, episodes and a progress bar over environment steps (the ppo assignment).
+- ``llmcourse.distributed_demo``: one real data-parallel step with ``torch.distributed``, two CPU processes (the architecture assignment).
 
 No reference solution lives here: a student's kernel can read this package.
 """
