@@ -80,17 +80,18 @@ class InProcessNotebook:
             else:
                 os.environ["NBGRADER_EXECUTION"] = previous
 
-    def grade(self, mutant: Mutant | None = None) -> Outcome:
-        """Every test cell, run after the answer cells that ``mutant`` changes (none: the solution)."""
+    def grade(self, mutant: Mutant | None = None, only: list[str] | None = None) -> Outcome:
+        """Every test cell (or those named in ``only``, in the notebook's order), run after the answer
+        cells that ``mutant`` changes (none: the solution)."""
         namespace = self.namespace
         saved = dict(namespace)
         try:
-            return self._grade(namespace, mutant)
+            return self._grade(namespace, mutant, only)
         finally:
             namespace.clear()
             namespace.update(saved)
 
-    def _grade(self, namespace: dict, mutant: Mutant | None) -> Outcome:
+    def _grade(self, namespace: dict, mutant: Mutant | None, only: list[str] | None) -> Outcome:
         import matplotlib.pyplot as plt
 
         outcome = Outcome()
@@ -107,7 +108,7 @@ class InProcessNotebook:
         os.environ["NBGRADER_EXECUTION"] = "autograde"
         try:
             for cell in self.cells:
-                if is_test(cell):
+                if is_test(cell) and (only is None or grade_id(cell) in only):
                     error = _run(cell.source, grade_id(cell), namespace)
                     if error:
                         outcome.failed[grade_id(cell)] = error

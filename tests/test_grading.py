@@ -1,7 +1,7 @@
-"""Every assignment, graded as a class through the real CLI: the solution earns full marks (as
-released and filled in, and as the source handed in whole), the blank release earns nothing, and a
-wrong version loses points in the tests it names. Feedback, the report, stats and the grades CSV
-come out of the same run.
+"""Every assignment, graded as a class through the real CLI, as an instructor runs it (the canary
+first): the source notebook earns full marks in the canary, the release filled in with the solution
+earns them as a student, the blank release earns nothing, and a wrong version loses points in the
+tests it names. Feedback, the report, stats and the grades CSV come out of the same run.
 
 Each student costs a kernel, so the class holds one wrong version per assignment (the first of its
 catalogue); tests/test_wrong_versions.py grades every wrong version in-process, in seconds.
@@ -11,7 +11,6 @@ import html as html_lib
 import importlib
 import os
 import re
-import shutil
 import sys
 
 import nbformat
@@ -43,14 +42,11 @@ def graded(request, tmp_path_factory):
     workdir, handed_in = tmp / "work", tmp / "handed-in"
     mutants = mutants_of(assignment_id)
     write_class(handed_in, assignment_id, mutants)
-    # The source notebook itself, handed in as it is, must also earn full marks.
-    shutil.copyfile(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", handed_in / "solution-source.ipynb")
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", assignment_id, str(handed_in)])
     # An empty course cache, as on a fresh instructor's machine: the data comes from $LLMCOURSE_DATA_DIR.
-    # --no-canary: the class holds the solution twice ("correct", "solution-source"), which is what the
-    # canary grades; tests/test_grading_environment.py tests the canary itself.
-    autograde = run([*common, "autograde", assignment_id, "--jobs", str(GRADING_JOBS), "--device", "cpu", "--no-canary"],
+    # The canary grades the source notebook, handed in whole, through the same grader first.
+    autograde = run([*common, "autograde", assignment_id, "--jobs", str(GRADING_JOBS), "--device", "cpu"],
                     timeout=1800, env={"LLMCOURSE_CACHE": str(tmp / "empty-cache")})
     run([*common, "feedback", assignment_id])
     run([*common, "export", "--out", str(tmp / "grades.csv")])
@@ -64,10 +60,15 @@ def total(cells):
 
 
 def test_solution_earns_full_marks(graded):
-    for student in ("correct", "solution-source"):
-        score, max_score = total(graded["cells"][student])
-        assert max_score > 0
-        assert score == max_score, f"{student}: {graded['cells'][student]}\n{graded['log']}"
+    score, max_score = total(graded["cells"]["correct"])
+    assert max_score > 0
+    assert score == max_score, f"correct: {graded['cells']['correct']}\n{graded['log']}"
+    # The canary: the source notebook, handed in whole, earns full marks in this environment.
+    assert f"canary: {graded['id']}: the solution earns {max_score:g} / {max_score:g} here" in graded["log"], graded["log"]
+    # ...in a scratch work folder of its own, which is gone afterwards; the class never sees it.
+    assert "solution" not in graded["cells"] and "canary" not in graded["cells"]
+    scratch = graded["workdir"] / "scratch"
+    assert not scratch.exists() or not any(scratch.iterdir())
 
 
 def test_blank_release_earns_nothing(graded):
@@ -111,9 +112,7 @@ def test_feedback_shows_results_but_no_hidden_tests(graded):
     assert any(line in autograded for line in hidden)
     for student in graded["cells"]:
         html = (graded["workdir"] / "feedback" / student / graded["id"] / name.replace(".ipynb", ".html")).read_text()
-        assert "BEGIN HIDDEN TESTS" not in html
-        if student != "solution-source":   # that one handed in the markers as its own answer
-            assert "BEGIN SOLUTION" not in html
+        assert "BEGIN HIDDEN TESTS" not in html and "BEGIN SOLUTION" not in html
         text = visible_text(html)
         leaked = [line for line in hidden if line in text]
         assert not leaked, f"{student}'s feedback quotes hidden tests: {leaked[:3]}"

@@ -1,6 +1,9 @@
 """A fault of the environment stops grading before anyone is scored: data the kernels cannot reach
 (graded kernels have no network), and anything else that keeps the solution itself from full marks
-(the canary). Read-only cells that fail in a student's kernel are named in the report."""
+(the canary). Read-only cells that fail in a student's kernel are named in the report.
+
+The other half, a fresh cache that finds the data in $LLMCOURSE_DATA_DIR and grades in full after
+the canary, is how tests/test_grading.py grades every class."""
 import csv
 import shutil
 import sys
@@ -9,11 +12,9 @@ import pytest
 import torch
 
 from grader.provision import required_datasets
-from tests.conftest import REPO, SHARED_DATA, run
+from tests.conftest import REPO, run
 
 GRADER = [sys.executable, "-m", "grader"]
-needs_shared = pytest.mark.skipif(not (SHARED_DATA / "tinyshakespeare.txt").exists(),
-                                  reason="../shared/data/tinyshakespeare.txt is absent")
 
 
 def a_class_holding_the_solution(tmp_path, assignment_id):
@@ -52,17 +53,6 @@ def test_missing_data_stops_grading_before_any_kernel_and_says_how_to_provide_it
     assert str(tmp_path / "cache") in message and "LLMCOURSE_DATA_DIR" in message
     assert "Nothing was graded" in message and "Traceback" not in message
     assert nothing_was_scored(tmp_path / "work")
-
-
-@needs_shared
-@pytest.mark.slow
-def test_with_a_data_folder_a_fresh_cache_grades_in_full_after_the_canary(tmp_path):
-    common = a_class_holding_the_solution(tmp_path, "tokenizer")
-    fresh = {"LLMCOURSE_CACHE": str(tmp_path / "cache"), "LLMCOURSE_DATA_DIR": str(SHARED_DATA)}
-    out = run([*common, "autograde", "tokenizer", "--device", "cpu"], env=fresh, timeout=600).stdout
-    assert "canary: tokenizer: the solution earns 17 / 17 here" in out
-    assert "alice: 17 / 17" in out
-    assert not (tmp_path / "work" / "scratch").exists() or not any((tmp_path / "work" / "scratch").iterdir())
 
 
 @pytest.mark.slow

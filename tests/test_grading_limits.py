@@ -85,7 +85,7 @@ def graded(tmp_path_factory, listener):
     replace_answer(crashing_answer, "causal_mask", "return torch.ones", "import os; os._exit(1)\n    return torch.ones")
     nbformat.write(crashing_answer, handed_in / "crashing-answer.ipynb")
 
-    slow = insert_after(student_submission("attention"), "test_causal_mask", *["import time\ntime.sleep(12)"] * 4)
+    slow = insert_after(student_submission("attention"), "test_causal_mask", *["import time\ntime.sleep(8)"] * 4)
     slow_in = tmp / "slow-in"
     slow_in.mkdir()
     nbformat.write(slow, slow_in / "slow.ipynb")
@@ -99,8 +99,8 @@ def graded(tmp_path_factory, listener):
     # The grader's own temporary folders go here, so the test can see that none is left behind.
     scratch = tmp / "tmpdir"
     scratch.mkdir()
-    limits = ["--timeout", "15", "--memory-mb", "1500", "--device", "cpu"]
-    slow_run = subprocess.Popen([*slow_common, "autograde", "attention", "--no-canary", "--jobs", "1", "--notebook-timeout", "45", *limits],
+    limits = ["--timeout", "10", "--memory-mb", "1500", "--device", "cpu"]
+    slow_run = subprocess.Popen([*slow_common, "autograde", "attention", "--no-canary", "--jobs", "1", "--notebook-timeout", "30", *limits],
                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, "TMPDIR": str(scratch)})
     try:

@@ -1,6 +1,8 @@
 """A big class: sharded grading merged without losing or duplicating a grade (also when students hand
-in again), a run killed midway finished by the next one, and re-runs that change nothing."""
+in again), a run killed midway finished by the next one, re-runs that change nothing, and
+resubmissions graded again without touching anyone else's grade."""
 import csv
+import os
 import shutil
 import signal
 import subprocess
@@ -17,85 +19,86 @@ from tests.studentwork import graded_cells, student_submission
 pytestmark = pytest.mark.slow
 
 GRADER = [sys.executable, "-m", "grader"]
-CLASS = {"s1": True, "s2": False, "s3": True, "s4": False}    # student -> hands in a correct answer
+CLASS = {"s1": True, "s2": False, "s3": True}    # student -> hands in a correct answer
+AUTOGRADE = ["autograde", "attention", "--no-canary", "--device", "cpu"]
 
 
 @pytest.fixture
 def class_folder(tmp_path):
-    folder = tmp_path / "in"
+    return hand_in(tmp_path / "in", CLASS)
+
+
+def hand_in(folder, correct):
     folder.mkdir()
-    for student, correct in CLASS.items():
-        nbformat.write(student_submission("attention", filled=correct), folder / f"{student}.ipynb")
+    for student, right in correct.items():
+        nbformat.write(student_submission("attention", filled=right), folder / f"{student}.ipynb")
     return folder
 
 
-def expected_scores():
-    return {s: (15.0 if correct else 0.0) for s, correct in CLASS.items()}
+def expected_scores(correct=CLASS):
+    return {s: (15.0 if right else 0.0) for s, right in correct.items()}
 
 
 def scores(workdir):
     return {s: sum(v for v, _ in cells.values()) for s, cells in graded_cells(workdir, "attention").items()}
 
 
-def test_a_killed_run_is_finished_by_the_next_and_reruns_change_nothing(tmp_path, class_folder):
+def test_a_killed_run_is_finished_by_the_next_and_regrades_keep_every_new_grade(tmp_path, class_folder):
+    """Killed midway, the next run grades only who is left; a run with nothing new changes nothing;
+    students who hand in again are graded again, and nobody else's grade moves."""
     workdir = tmp_path / "work"
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", "attention", str(class_folder)])
-    proc = subprocess.Popen([*common, "autograde", "attention", "--no-canary", "--jobs", "1", "--device", "cpu"], cwd=REPO,
+    proc = subprocess.Popen([*common, *AUTOGRADE, "--jobs", "1"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline and not list((workdir / "autograded").glob("*/attention/.grader-done")):
         time.sleep(0.5)
-    import os
     os.killpg(proc.pid, signal.SIGKILL)          # the grader and its worker, mid-class
     proc.wait()
     done_before = {p.parent.parent.name for p in (workdir / "autograded").glob("*/attention/.grader-done")}
     assert 1 <= len(done_before) < len(CLASS)
 
-    out = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu"]).stdout
+    out = run([*common, *AUTOGRADE, "--jobs", "2"]).stdout
     assert f"{len(done_before)} already graded" in out
     assert scores(workdir) == expected_scores()
 
-    # Run again: nothing left to grade. Forced, for one student who got full marks and one who got
-    # nothing (a kernel each is what costs time here): the same grades again.
-    again = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu"]).stdout
+    again = run([*common, *AUTOGRADE, "--jobs", "2"]).stdout
     assert f"autograded 0 of 0 submission(s) of attention; {len(CLASS)} already graded" in again
-    forced = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu", "--force",
-                  "--student", "s1", "--student", "s2"]).stdout
-    assert "autograded 2 of 2" in forced
-    assert scores(workdir) == expected_scores()
+
+    # s1 and s2 hand in again, each the opposite of before; s3 does not.
+    resubmitted = {"s1": False, "s2": True}
+    run([*common, "collect", "attention", str(hand_in(tmp_path / "again", resubmitted))])
+    out = run([*common, *AUTOGRADE, "--jobs", "2"]).stdout
+    assert "autograded 2 of 2 submission(s) of attention; 1 already graded" in out, out
+    assert scores(workdir) == expected_scores({**CLASS, **resubmitted})
+
+    # --force grades again whoever it is asked to, with the same result.
+    forced = run([*common, *AUTOGRADE, "--jobs", "1", "--force", "--student", "s3"]).stdout
+    assert "autograded 1 of 1" in forced
+    assert scores(workdir) == expected_scores({**CLASS, **resubmitted})
 
 
-@pytest.mark.parametrize("sharded", [False, True])
-def test_regrading_resubmissions_keeps_every_new_grade(tmp_path, sharded):
+def test_sharded_regrading_of_resubmissions_keeps_every_new_grade(tmp_path):
     """Two students, in different shards, hand in again, each the opposite of before. Worker and
     shard gradebooks start as copies of the class gradebook; merged whole, one put the other
-    student's old grade back over its new one. Sharded, each student is graded in exactly one
-    shard, merging twice changes nothing, and the export holds each student once."""
+    student's old grade back over its new one. Each student is graded in exactly one shard,
+    merging twice changes nothing, and the export holds each student once."""
     common = [*GRADER, "--workdir", str(tmp_path / "work")]
     for round_, correct in enumerate([{"s1": True, "s3": False}, {"s1": False, "s3": True}]):
-        folder = tmp_path / f"round{round_}"
-        folder.mkdir()
-        for student, right in correct.items():
-            nbformat.write(student_submission("attention", filled=right), folder / f"{student}.ipynb")
-        run([*common, "collect", "attention", str(folder)])
-        if sharded:     # s1 is in shard 1 of 2, s3 in shard 2
-            shutil.rmtree(tmp_path / "work" / "shards", ignore_errors=True)    # a new round, new shards
-            graded = []
-            for shard in ("1/2", "2/2"):
-                out = run([*common, "autograde", "attention", "--no-canary", "--jobs", "1", "--device", "cpu",
-                           "--shard", shard]).stdout
-                graded += [line.split(":")[0] for line in out.splitlines() if " / " in line]
-            assert sorted(graded) == sorted(correct), "every student is in exactly one shard"
-            run([*common, "merge"])
-            run([*common, "merge"])                  # merging twice changes nothing
-        else:
-            run([*common, "autograde", "attention", "--no-canary", "--jobs", "1", "--device", "cpu"])
-        assert scores(tmp_path / "work") == {s: (15.0 if right else 0.0) for s, right in correct.items()}
-    if sharded:
-        run([*common, "export", "--out", str(tmp_path / "grades.csv")])
-        with open(tmp_path / "grades.csv") as f:
-            assert sorted(r["student_id"] for r in csv.DictReader(f)) == ["s1", "s3"]
+        run([*common, "collect", "attention", str(hand_in(tmp_path / f"round{round_}", correct))])
+        shutil.rmtree(tmp_path / "work" / "shards", ignore_errors=True)    # a new round, new shards
+        graded = []
+        for shard in ("1/2", "2/2"):     # s1 is in shard 1 of 2, s3 in shard 2
+            out = run([*common, *AUTOGRADE, "--jobs", "1", "--shard", shard]).stdout
+            graded += [line.split(":")[0] for line in out.splitlines() if " / " in line]
+        assert sorted(graded) == sorted(correct), "every student is in exactly one shard"
+        run([*common, "merge"])
+        run([*common, "merge"])                  # merging twice changes nothing
+        assert scores(tmp_path / "work") == expected_scores(correct)
+    run([*common, "export", "--out", str(tmp_path / "grades.csv")])
+    with open(tmp_path / "grades.csv") as f:
+        assert sorted(r["student_id"] for r in csv.DictReader(f)) == ["s1", "s3"]
 
 
 def test_parallel_kernels_share_the_cores_instead_of_each_taking_all(monkeypatch):

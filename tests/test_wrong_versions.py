@@ -1,6 +1,7 @@
 """Every wrong version of every assignment loses points in the tests it names, and the solution
 passes them all: graded in this process (tests/inprocess.py), without a kernel per student, so the
-whole catalogue, EXTRA_MUTANTS included, runs in about a minute. tests/test_grading.py grades the
+whole catalogue, EXTRA_MUTANTS included, runs in about a minute (each wrong version by the tests
+it names, which each pass alone on the solution). tests/test_grading.py grades the
 solution, the blank release and one wrong version per assignment through the real grader."""
 import importlib
 
@@ -30,11 +31,21 @@ def test_the_solution_passes_every_test(notebook):
     assert notebook.tests and not outcome.failed, outcome.failed
 
 
+def test_each_test_passes_alone_on_the_solution(notebook):
+    """So a wrong version can be graded by the tests it names alone: none of them needs an earlier
+    test cell to have run (each builds what it checks from the answer cells)."""
+    alone = {test: notebook.grade(only=[test]).failed for test in notebook.tests}
+    assert not any(alone.values()), {test: failed for test, failed in alone.items() if failed}
+
+
 def test_every_wrong_version_loses_points_where_it_says(notebook):
     report = []
     for name, mutant in catalogue(notebook.assignment_id).items():
         assert mutant.loses, f"{name} names no test it must fail"
-        outcome = notebook.grade(mutant)
+        unknown = sorted(set(mutant.loses) - set(notebook.tests))
+        assert not unknown, f"{name} names tests the notebook does not have: {unknown}"
+        # Only the tests it names: whether it also fails others is not asked (and costs time).
+        outcome = notebook.grade(mutant, only=mutant.loses)
         kept = [test for test in mutant.loses if outcome.passed(test)]
         if kept:
             report.append(f"{name}: passed {kept}; failed {sorted(outcome.failed)}")
