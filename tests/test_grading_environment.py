@@ -2,8 +2,8 @@
 (graded kernels have no network), and anything else that keeps the solution itself from full marks
 (the canary). Read-only cells that fail in a student's kernel are named in the report.
 
-The other half, a fresh cache that finds the data in $LLMCOURSE_DATA_DIR and grades in full after
-the canary, is how tests/test_grading.py grades every class."""
+The other half, a fresh cache that finds the data in $LLMCOURSE_DATA_DIR, is how tests/test_grading.py
+grades every class; its attention class passes the canary first."""
 import csv
 import shutil
 import sys
