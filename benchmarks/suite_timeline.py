@@ -22,6 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -69,8 +71,9 @@ def main():
     parser.add_argument("timeline", nargs="?", type=Path)
     parser.add_argument("--run", action="store_true", help="run pytest with a fresh timeline first")
     parser.add_argument("--top", type=int, default=25)
-    args, pytest_args = parser.parse_known_args()
-    pytest_args = [a for a in pytest_args if a != "--"]
+    argv = sys.argv[1:]
+    pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
     if args.run:
         args.timeline = Path(tempfile.mkdtemp(prefix="suite-timeline-")) / "timeline.jsonl"
         start = time.perf_counter()
