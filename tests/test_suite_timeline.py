@@ -28,9 +28,11 @@ def test_the_summary_adds_up_each_workers_time_and_each_assignments_share():
 
 def test_the_hooks_write_one_line_per_test(tmp_path):
     out = tmp_path / "timeline.jsonl"
+    # A pytest of its own, not a worker of this run (whose name it would otherwise inherit).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
                            "tests/test_grader_structure.py"], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "COURSE_TIMELINE": str(out)}, timeout=300)
+                          env={**env, "COURSE_TIMELINE": str(out)}, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:]
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert lines and all(line["worker"] == "main" and line["end"] >= line["start"] for line in lines)
