@@ -6,7 +6,7 @@ the grades CSV come out of the same run.
 One class, attention's (the quickest), is graded as an instructor runs it, the canary first: there
 the canary is what hands in the source notebook. The others hand it in as a student of the class
 and skip the canary, because the canary runs before the class while a student runs beside the
-others (measured: the canary in every class made the suite 20 s longer on 2 cores).
+others (measured on 2 cores: with the canary, the eight classes took 130 worker-seconds more).
 
 Each student costs a kernel, so the class holds one wrong version per assignment (the first of its
 catalogue); tests/test_wrong_versions.py grades every wrong version in-process, in seconds.
