@@ -1,4 +1,4 @@
-"""Cheats inside the student's kernel earn nothing.
+"""Cheats inside the student's kernel earn nothing, and the kernel cannot read or write what it must not.
 
 Every cheater hands in the attention assignment with no real answer: each answer is a stub of the
 right shape and the wrong values (``STUBS``), which earns nothing by itself. Around each of the six
@@ -24,14 +24,17 @@ tests) are meant to stop a family, not a list:
 - ``while-tested``: the same patches made while the test runs, by the answers it calls, or by
   ``pre_run_cell``/``post_execute`` callbacks that patch again around every cell.
 
-The class is graded in one run through the real CLI, as tests/test_grading_sandbox.py does.
+The same class holds a snoop: a correct student who also tries to read and append to the
+solutions, the tests, the git history, the gradebook and another student's notebook.
+The class is graded in one run through the real CLI.
 """
 import sys
 
 import nbformat
 import pytest
 
-from tests.conftest import run
+from grader.execute import filesystem_isolation_available
+from tests.conftest import REPO, run
 from tests.studentwork import graded_cells, student_submission
 
 # Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
@@ -277,19 +280,44 @@ def with_cheats(cheats):
     return nb
 
 
+def snooping_cell(secrets: dict) -> str:
+    """A cell that tries to read, then to append to, each file in ``secrets``, and prints what it managed."""
+    return ("import json\nfound, written = {}, []\n"
+            f"for name, path in {({k: str(v) for k, v in secrets.items()})!r}.items():\n"
+            "    try:\n        found[name] = len(open(path, 'rb').read())\n    except OSError:\n        pass\n"
+            "    try:\n        open(path, 'ab').write(b'tampered')\n        written.append(name)\n    except OSError:\n        pass\n"
+            "print('FOUND', json.dumps(found), 'WROTE', json.dumps(written))")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """One class, graded in one run: a correct student, the cheaters, and a snoop who answers
+    correctly but also tries the files a kernel must not touch, among them the correct student's."""
     tmp = tmp_path_factory.mktemp("cheats")
     handed_in = tmp / "in"
     handed_in.mkdir()
+    workdir = tmp / "work"
+    secrets = {
+        "solution": REPO / "solutions" / "attention" / "attention.ipynb",
+        "mutants": REPO / "tests" / "mutants" / "attention.py",
+        "git": REPO / ".git" / "HEAD",
+        "gradebook": workdir / "gradebook.db",
+        "other student": workdir / "submitted" / "correct" / "attention" / "attention.ipynb",
+    }
     nbformat.write(student_submission("attention"), handed_in / "correct.ipynb")
+    snoop = student_submission("attention")
+    snoop.cells.insert(2, nbformat.v4.new_code_cell(snooping_cell(secrets)))
+    nbformat.write(snoop, handed_in / "snoop.ipynb")
     for name, cheats in CHEATERS.items():
         nbformat.write(with_cheats(cheats), handed_in / f"{name}.ipynb")
-    workdir = tmp / "work"
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", "attention", str(handed_in)])
+    before = {name: path.read_bytes() for name, path in secrets.items() if path.exists() and name != "gradebook"}
     proc = run([*common, "autograde", "attention", "--no-canary", "--jobs", "2", "--device", "cpu"], timeout=900)
-    return dict(cells=graded_cells(workdir, "attention"), workdir=workdir, log=proc.stdout)
+    nb = nbformat.read(workdir / "autograded" / "snoop" / "attention" / "attention.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if "FOUND" in c.source for o in c.get("outputs", []))
+    return dict(cells=graded_cells(workdir, "attention"), workdir=workdir, log=proc.stdout,
+                printed=printed, before=before, secrets=secrets)
 
 
 def test_the_correct_answers_still_earn_full_marks(graded):
@@ -336,3 +364,25 @@ def test_no_token_is_left_in_the_graded_notebooks(graded):
         for cell in nbformat.read(path, as_version=4).cells:
             for output in cell.get("outputs", []):
                 assert not token.search(output.get("text", "")), (path, output)
+
+
+# While it is graded, a student's kernel cannot read the solutions, the tests, the git history, the
+# gradebook or other students' notebooks, and cannot write to any of them.
+needs_isolation = pytest.mark.skipif(not filesystem_isolation_available(),
+                                     reason="mount namespaces (unshare --mount) are not available here")
+
+
+@needs_isolation
+def test_the_kernel_reads_no_secret(graded):
+    assert graded["printed"].startswith("FOUND {}"), graded["printed"]
+
+
+@needs_isolation
+def test_the_kernel_writes_nothing_outside_its_folder(graded):
+    for name, content in graded["before"].items():
+        assert graded["secrets"][name].read_bytes() == content, f"{name} was changed"
+    assert sum(s for s, _ in graded["cells"]["correct"].values()) == 15
+
+
+def test_grading_still_works_inside_the_sandbox(graded):
+    assert sum(s for s, _ in graded["cells"]["snoop"].values()) == 15
