@@ -1,13 +1,13 @@
-"""Every assignment, graded as a class through the real CLI: the solution earns full marks (as
+"""Every assignment, graded as a class through the real grader: the solution earns full marks (as
 released and filled in, and as the source notebook handed in whole), the blank release earns
 nothing, and a wrong version loses points in the tests it names. Feedback, the report, stats and
 the grades CSV come out of the same run.
 
-One class, attention's (the quickest), is graded as an instructor runs it, every step through the
-command line and the canary first: there
-the canary is what hands in the source notebook. The others hand it in as a student of the class
-and skip the canary, because the canary runs before the class while a student runs beside the
-others (measured on 2 cores: with the canary, the eight classes took 130 worker-seconds more).
+One class, attention's (the quickest), is graded as an instructor runs it: every step through the
+command line, and the canary first, which is what hands in the source notebook there. The others
+hand the source in as a student of the class and skip the canary, because the canary runs before
+the class while a student runs beside the others (measured on 2 cores: with the canary, the eight
+classes took 130 worker-seconds more); they call feedback and export through grader.api.
 
 Each student costs a kernel, so the class holds one wrong version per assignment (the first of its
 catalogue); tests/test_wrong_versions.py grades every wrong version in-process, in seconds.
