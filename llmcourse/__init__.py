@@ -11,6 +11,7 @@
 - ``llmcourse.induction``: the two-layer induction model and its task (the patching assignment).
 - ``llmcourse.rl``: probe environments, episodes and a progress bar over environment steps (the ppo assignment).
 - ``llmcourse.distributed_demo``: one real data-parallel step with ``torch.distributed``, two CPU processes (the architecture assignment).
+- ``llmcourse.scaling_runs``: the course's own grid of small training runs and a held-out one (the scaling assignment).
 
 No reference solution lives here: a student's kernel can read this package.
 """
