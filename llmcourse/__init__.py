@@ -6,8 +6,9 @@
 - ``llmcourse.handin``: the hand-in checklist that ends every assignment.
 - ``llmcourse.plots``: every picture: attention heatmaps and explorer, token spans and BPE merges, CartPole and RL curves, computation graphs.
 - ``llmcourse.corpora``: the book's own text as a small corpus (the tokenizer assignment).
-- ``llmcourse.pretrained``: the pretrained character-level GPT (the lora and patching assignments).
+- ``llmcourse.pretrained``: the pretrained character-level GPT and its final hidden states (the lora, patching and rlhf assignments).
 - ``llmcourse.sft``: the instruction datasets (the lora assignment).
+- ``llmcourse.preferences``: the preference pairs, their labeller and a fast sampler (the rlhf assignment).
 - ``llmcourse.induction``: the two-layer induction model and its task (the patching assignment).
 - ``llmcourse.rl``: probe environments, episodes and a progress bar over environment steps (the ppo assignment).
 - ``llmcourse.distributed_demo``: one real data-parallel step with ``torch.distributed``, two CPU processes (the architecture assignment).

@@ -12,7 +12,8 @@ Later notebooks (LoRA, activation patching) start from this model instead of tra
 - ``model`` is a :class:`GPT`; ``model.config`` is its :class:`GPTConfig`. ``model(idx, targets)``
   returns ``(logits, loss)``: logits ``(B, T, vocab_size)`` and, when ``targets`` (``(B, T)`` int64)
   is given, the mean next-character cross-entropy (``None`` otherwise). Inputs longer than
-  ``config.block_size`` characters must be cropped by the caller.
+  ``config.block_size`` characters must be cropped by the caller. ``model.hidden_states(idx)`` gives
+  the final hidden states ``(B, T, d_model)``, after the last LayerNorm, for a head of your own (rlhf).
 - ``tokenizer`` is a :class:`CharTokenizer`: ``encode(str) -> list[int]``, ``decode(ids) -> str``,
   ``vocab_size``, and ``chars``, the vocabulary in id order (every character of tiny Shakespeare).
 - :func:`pretrained_info` returns what was recorded with the checkpoint: its config, the training
@@ -120,11 +121,17 @@ class GPT(nn.Module):
     def output_weight(self) -> torch.Tensor:
         return self.embed.weight if self.head is None else self.head.weight
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+    def hidden_states(self, idx: torch.Tensor) -> torch.Tensor:
+        """The final hidden states, after the last LayerNorm: ``(B, T, d_model)`` for ``idx`` ``(B, T)``
+        int64. Position ``t`` has read ``idx[:, :t + 1]`` only (the attention is causal); the logits
+        are these states times the output matrix, so a new head (a reward model's, say) can read them."""
         h = self.embed(idx) + self.pos.weight[: idx.shape[1]]
         for layer in self.layers:
             h = layer(h)
-        logits = F.linear(self.ln_out(h), self.output_weight())
+        return self.ln_out(h)
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        logits = F.linear(self.hidden_states(idx), self.output_weight())
         if targets is None:
             return logits, None
         return logits, F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
