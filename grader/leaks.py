@@ -2,7 +2,8 @@
 
 A secret is a solution region or a hidden-test region of a source notebook. Its markers are
 secrets, and so is each of its lines long enough to be telling, unless the line also appears
-outside those regions (in the spec, a visible check, the release).
+outside those regions (in the spec, a visible check, the release), in that notebook or, for the
+course as a whole, in any assignment's.
 """
 import re
 from pathlib import Path
@@ -14,6 +15,12 @@ TAG = re.compile(r"<[^>]+>")
 
 
 def secret_lines(source_notebook: Path, kinds=("solution", "hidden"), min_length: int = 20) -> set[str]:
+    secret, public_text = _split(source_notebook, kinds, min_length)
+    return {line for line in secret if line not in public_text}
+
+
+def _split(source_notebook: Path, kinds, min_length: int) -> tuple[set[str], str]:
+    """The telling lines of the notebook's secret regions, and all of its text outside them."""
     nb = nbformat.read(source_notebook, as_version=4)
     secret, public = set(), []
     for cell in nb.cells:
@@ -25,16 +32,24 @@ def secret_lines(source_notebook: Path, kinds=("solution", "hidden"), min_length
                 secret |= {line.strip() for line in region.splitlines() if len(line.strip()) >= min_length}
                 outside = outside.replace(region, "")
         public.append(outside)
-    public_text = "\n".join(public)
-    return {line for line in secret if line not in public_text}
+    return secret, "\n".join(public)
 
 
 def course_secrets(course) -> set[str]:
-    """The secret lines of every assignment of ``course`` (a ``grader.course.Course``)."""
-    lines = set()
-    for assignment_id in course.assignment_ids():
-        lines |= secret_lines(course.source_notebook(assignment_id))
-    return lines
+    """The secret lines of every assignment of ``course`` (a ``grader.course.Course``), less those
+    that any assignment shows in the open: ``with torch.no_grad():`` in one notebook's hidden tests
+    tells nothing when another notebook's release prints it for every student."""
+    return secret_lines_of_notebooks([course.source_notebook(a) for a in course.assignment_ids()])
+
+
+def secret_lines_of_notebooks(source_notebooks: list[Path], kinds=("solution", "hidden"), min_length: int = 20) -> set[str]:
+    secret, public = set(), []
+    for path in source_notebooks:
+        lines, public_text = _split(path, kinds, min_length)
+        secret |= lines
+        public.append(public_text)
+    public_text = "\n".join(public)
+    return {line for line in secret if line not in public_text}
 
 
 def find_leaks(text: str, secrets: set[str]) -> list[str]:

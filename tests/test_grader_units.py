@@ -10,7 +10,7 @@ from nbgrader.api import Gradebook
 from grader import gradebook
 from grader.collect import likeness, rebuild_on_release
 from grader.course import COURSE_ID, sqlite_url
-from grader.leaks import find_leaks, secret_lines
+from grader.leaks import find_leaks, secret_lines, secret_lines_of_notebooks
 from grader.notebooks import grade_id, is_answer
 
 
@@ -103,6 +103,11 @@ def test_secret_lines_are_the_solution_and_hidden_lines_found_nowhere_else(tmp_p
     assert find_leaks(hidden, lines) == ["assert f(-3) == -6, 'negative numbers too'"]
     assert find_leaks("### BEGIN HIDDEN TESTS", set()) == ["BEGIN HIDDEN TESTS"]
     assert find_leaks("nothing here", lines) == []
+    # Course-wide, a line that another assignment shows every student is no secret.
+    other = nbformat.v4.new_notebook(cells=[
+        cell("markdown", "Try: doubled_value_of_x = x * 2", grade_id="intro", locked=True)])
+    nbformat.write(other, tmp_path / "g.ipynb")
+    assert secret_lines_of_notebooks([path, tmp_path / "g.ipynb"]) == {"assert f(-3) == -6, 'negative numbers too'"}
 
 
 def graded_gradebook(path, scores: dict[str, float], when=dt.datetime(2026, 6, 1)):
