@@ -119,3 +119,28 @@ class InProcessNotebook:
             else:
                 os.environ["NBGRADER_EXECUTION"] = previous
         return outcome
+
+
+def graded_with_answers(source, answers: dict[str, str], given: set[str]) -> dict[str, str]:
+    """Another way to grade in-process, for tests of other correct implementations: run the source
+    notebook's answer cells (``answers[grade_id]`` in place of the source's where given), the cells
+    named in ``given`` (setup, given code, visible checks) and every graded cell, in notebook order,
+    in a fresh namespace. Returns grade_id -> 'ok' or the error. Set NBGRADER_EXECUTION first."""
+    solutions = {grade_id(c) for c in source.cells if is_answer(c)}
+    assert set(answers) <= solutions, f"no solution cell named {sorted(set(answers) - solutions)}"
+    namespace, results = {"__name__": "__main__"}, {}
+    for cell in source.cells:
+        name = grade_id(cell)
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader"):
+            continue
+        if is_answer(cell):
+            exec(compile(answers.get(name, cell.source), f"<{name}>", "exec"), namespace)
+        elif is_test(cell):
+            try:
+                exec(compile(cell.source, f"<{name}>", "exec"), namespace)
+                results[name] = "ok"
+            except Exception as err:  # noqa: BLE001 (any failure is a lost point)
+                results[name] = f"{type(err).__name__}: {err}"
+        elif name in given:
+            exec(compile(cell.source, f"<{name}>", "exec"), namespace)
+    return results

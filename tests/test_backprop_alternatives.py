@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from tests.conftest import REPO
+from tests.inprocess import graded_with_answers
 
 SOURCE = nbformat.read(REPO / "solutions" / "backprop" / "backprop.ipynb", as_version=4)
 CELLS = {c.metadata["nbgrader"]["grade_id"]: c.source for c in SOURCE.cells if "nbgrader" in c.metadata}
@@ -368,28 +369,10 @@ CORRECT = {
 
 
 def run_graded_cells(answers: dict[str, str], monkeypatch) -> dict[str, str]:
-    """Run the setup, the answers (the source's, or `answers` in their place), the given cells and
-    every graded cell, in notebook order. Returns grade_id -> 'ok' or the error."""
+    """The source's answers (or `answers` in their place), the given cells and every graded cell,
+    in notebook order (tests/inprocess.py). Returns grade_id -> 'ok' or the error."""
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    solutions = {c.metadata["nbgrader"]["grade_id"] for c in SOURCE.cells if c.metadata.get("nbgrader", {}).get("solution")}
-    assert set(answers) <= solutions, f"no solution cell named {sorted(set(answers) - solutions)}"
-    namespace, results = {"__name__": "__main__"}, {}
-    for cell in SOURCE.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if cell.cell_type != "code" or not meta:
-            continue
-        if meta.get("solution"):
-            exec(compile(answers.get(grade_id, cell.source), f"<{grade_id}>", "exec"), namespace)
-        elif meta.get("grade"):
-            try:
-                exec(compile(cell.source, f"<{grade_id}>", "exec"), namespace)
-                results[grade_id] = "ok"
-            except Exception as err:  # noqa: BLE001 (any failure is a lost point)
-                results[grade_id] = f"{type(err).__name__}: {err}"
-        elif grade_id in ("setup", "given_mlp"):
-            exec(compile(cell.source, f"<{grade_id}>", "exec"), namespace)
-    return results
+    return graded_with_answers(SOURCE, answers, given={"setup", "given_mlp"})
 
 
 @pytest.mark.parametrize("name", list(CORRECT))
