@@ -1,13 +1,13 @@
-"""Every assignment, graded as a class through the real grader: the solution earns full marks (as
-released and filled in, and as the source notebook handed in whole), the blank release earns
-nothing, and a wrong version loses points in the tests it names. Feedback, the report, stats and
-the grades CSV come out of the same run.
+"""Every assignment, graded as a class through the real grader: the solution earns full marks (the
+release with its blanks filled in), the blank release earns nothing, and a wrong version loses
+points in the tests it names. Feedback, the report, stats and the grades CSV come out of the same run.
 
 One class, attention's (the quickest), is graded as an instructor runs it: every step through the
-command line, and the canary first, which is what hands in the source notebook there. The others
-hand the source in as a student of the class and skip the canary, because the canary runs before
-the class while a student runs beside the others (measured on 2 cores: with the canary, the eight
-classes took 130 worker-seconds more); they call feedback and export through grader.api.
+command line, and the canary first, which hands in the source notebook whole. The others skip the
+canary and call feedback and export through grader.api: the source earning full marks is what
+`correct` shows here through the same grader, and what tests/test_wrong_versions.py shows in-process
+(measured on 2 cores: the canary, or the source handed in as one more student, cost each class a
+kernel that ran the whole notebook again, 15 to 30 worker-seconds).
 
 Each student costs a kernel, so the class holds one wrong version per assignment (the first of its
 catalogue); tests/test_wrong_versions.py grades every wrong version in-process, in seconds.
@@ -17,7 +17,6 @@ import html as html_lib
 import importlib
 import os
 import re
-import shutil
 import sys
 
 import nbformat
@@ -55,8 +54,6 @@ def graded(request, tmp_path_factory):
     mutants = mutants_of(assignment_id)
     write_class(handed_in, assignment_id, mutants)
     canary = assignment_id == CANARY_CLASS
-    if not canary:
-        shutil.copyfile(REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb", handed_in / "solution-source.ipynb")
     common = [*GRADER, "--workdir", str(workdir)]
     run([*common, "collect", assignment_id, str(handed_in)])
     # An empty course cache, as on a fresh instructor's machine: the data comes from $LLMCOURSE_DATA_DIR.
@@ -80,16 +77,14 @@ def total(cells):
 
 
 def test_solution_earns_full_marks(graded):
-    students = ["correct"] if graded["canary"] else ["correct", "solution-source"]
-    for student in students:
-        score, max_score = total(graded["cells"][student])
-        assert max_score > 0
-        assert score == max_score, f"{student}: {graded['cells'][student]}\n{graded['log']}"
+    score, max_score = total(graded["cells"]["correct"])
+    assert max_score > 0
+    assert score == max_score, f"correct: {graded['cells']['correct']}\n{graded['log']}"
+    assert set(graded["cells"]) == {"correct", "blank", *(f"mutant-{m}" for m in graded["mutants"])}
     if graded["canary"]:
         # The source notebook, handed in whole, earns full marks in the canary's own scratch work
         # folder, which is gone afterwards; the class never sees it.
         assert f"canary: {graded['id']}: the solution earns {max_score:g} / {max_score:g} here" in graded["log"], graded["log"]
-        assert set(graded["cells"]) == {"correct", "blank", *(f"mutant-{m}" for m in graded["mutants"])}
         scratch = graded["workdir"] / "scratch"
         assert not scratch.exists() or not any(scratch.iterdir())
 
@@ -135,9 +130,7 @@ def test_feedback_shows_results_but_no_hidden_tests(graded):
     assert any(line in autograded for line in hidden)
     for student in graded["cells"]:
         html = (graded["workdir"] / "feedback" / student / graded["id"] / name.replace(".ipynb", ".html")).read_text()
-        assert "BEGIN HIDDEN TESTS" not in html
-        if student != "solution-source":   # that one handed in the markers as its own answer
-            assert "BEGIN SOLUTION" not in html
+        assert "BEGIN HIDDEN TESTS" not in html and "BEGIN SOLUTION" not in html
         text = visible_text(html)
         leaked = [line for line in hidden if line in text]
         assert not leaked, f"{student}'s feedback quotes hidden tests: {leaked[:3]}"
