@@ -39,21 +39,30 @@ def summary(lines: list[dict], top: int = 25) -> str:
         busy = sum(l["end"] - l["start"] for l in items)
         done = max(l["end"] for l in items)
         out.append(f"  {worker}: {len(items)} tests, busy {busy:.0f} s, idle at the end {last - done:.0f} s")
-    costs = defaultdict(float)
+    if all("cpu" in l for l in lines):
+        # CPU time does not grow when other work shares the machine, so it is the figure to compare
+        # between runs; on an idle machine with n cores the suite takes about cpu / n of wall clock.
+        cpu = sum(l["cpu"] for l in lines)
+        out.append(f"CPU time of the tests and of the processes they started: {cpu:.0f} s "
+                   f"({cpu / len(by_worker):.0f} s a worker)")
+    costs, cpus = defaultdict(float), defaultdict(float)
     for l in lines:
-        module = l["test"].split("::")[0]
-        costs[l["group"] or module] += l["end"] - l["start"]
+        name = l["group"] or l["test"].split("::")[0]
+        costs[name] += l["end"] - l["start"]
+        cpus[name] += l.get("cpu", 0.0)
     out.append(f"the {top} costliest groups (a module, or the tests sharing one fixture), in worker-seconds:")
     for name, cost in sorted(costs.items(), key=lambda kv: -kv[1])[:top]:
-        out.append(f"  {cost:7.1f}  {name}")
+        out.append(f"  {cost:7.1f}  {name}" + (f"  (CPU {cpus[name]:.1f} s)" if cpus[name] else ""))
     out.append(f"what each assignment adds (its tests, parametrised or grouped by its id), in worker-seconds; "
                f"on {len(by_worker)} workers the wall clock grows by about 1/{len(by_worker)} of it:")
+    cpu_shares = per_assignment(lines, key="cpu")
     for assignment_id, cost in per_assignment(lines).items():
-        out.append(f"  {cost:7.1f}  {assignment_id}")
+        out.append(f"  {cost:7.1f}  {assignment_id}" + (f"  (CPU {cpu_shares[assignment_id]:.1f} s)" if cpu_shares[assignment_id] else ""))
     return "\n".join(out)
 
 
-def per_assignment(lines: list[dict]) -> dict[str, float]:
+def per_assignment(lines: list[dict], key: str = "wall") -> dict[str, float]:
+    """Each assignment's share: wall-clock seconds, or (key="cpu") CPU seconds where the lines have them."""
     sys.path.insert(0, str(REPO))
     from grader.course import Course
 
@@ -62,7 +71,7 @@ def per_assignment(lines: list[dict]) -> dict[str, float]:
         # The book's tests are left out: the first of them carries the whole build, whichever it is.
         mine = [l for l in lines if l["group"] != "book" and f"[{assignment_id}]" in l["test"] or f"[{assignment_id}-" in l["test"]
                 or (l["group"] or "").endswith(f"-{assignment_id}")]
-        costs[assignment_id] = sum(l["end"] - l["start"] for l in mine)
+        costs[assignment_id] = sum(l.get("cpu", 0.0) if key == "cpu" else l["end"] - l["start"] for l in mine)
     return costs
 
 

@@ -24,6 +24,18 @@ def test_the_summary_adds_up_each_workers_time_and_each_assignments_share():
     assert text.index("60.0  book") < text.index("40.0  test_grading-gpt") < text.index("20.0  tests/test_cli.py")
     costs = timeline.per_assignment(lines)
     assert costs["gpt"] == 40 and costs["attention"] == 10    # the book's share is left out
+    assert "CPU time" not in text      # these lines carry no CPU figures
+
+
+def test_the_summary_adds_up_cpu_time_where_the_lines_have_it():
+    lines = [
+        {"worker": "gw0", "test": "tests/test_grading.py::test_x[gpt]", "group": "test_grading-gpt", "start": 0, "end": 40, "cpu": 30},
+        {"worker": "gw1", "test": "tests/test_cli.py::test_z", "group": None, "start": 0, "end": 20, "cpu": 6},
+    ]
+    text = timeline.summary(lines)
+    assert "CPU time of the tests and of the processes they started: 36 s (18 s a worker)" in text
+    assert "40.0  test_grading-gpt  (CPU 30.0 s)" in text
+    assert timeline.per_assignment(lines, key="cpu")["gpt"] == 30
 
 
 def test_the_hooks_write_one_line_per_test(tmp_path):
@@ -35,5 +47,5 @@ def test_the_hooks_write_one_line_per_test(tmp_path):
                           env={**env, "COURSE_TIMELINE": str(out)}, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:]
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    assert lines and all(line["worker"] == "main" and line["end"] >= line["start"] for line in lines)
+    assert lines and all(line["worker"] == "main" and line["end"] >= line["start"] and line["cpu"] >= 0 for line in lines)
     assert all(line["test"].startswith("tests/test_grader_structure.py::") for line in lines)
