@@ -23,10 +23,12 @@ from tests.conftest import REPO
 # Full tier: kernels through the real grader, or the built book (see tests/conftest.py).
 pytestmark = pytest.mark.slow
 
-# The reading list's sections, in its order, and the folders the rest of the course links to.
+# The reading list's sections, in its order, and the folders the rest of the course links to;
+# "evaluation" is the book's own chapter (the list has none), placed after scaling.
 CHAPTERS = [
     "week00", "week01", "implementation", "architecture", "pretraining", "data", "sft", "rlhf",
-    "prompting", "interpretability", "scaling", "efficiency", "deep-rl", "reasoning", "risks", "history",
+    "prompting", "interpretability", "scaling", "evaluation", "efficiency", "deep-rl", "reasoning", "risks",
+    "history",
 ]
 
 # Every reading of the list, by (a distinctive part of) its title, chapter by chapter.
@@ -57,6 +59,14 @@ LIST_READINGS = {
     "scaling": ["The Scaling Hypothesis", "More Is Different for AI", "The Bitter Lesson", "Neural scaling law",
                 "Scaling Laws for Neural Language Models", "Training Compute-Optimal Large Language Models",
                 "DeepSeek LLM", "Epoch AI", "Scaling LLM Test-Time Compute Optimally", "Scaling Scaling Laws with Board Games"],
+    # not from the list: the book's own chapter, checked the same way
+    "evaluation": ["Measuring Massive Multitask Language Understanding", "Training Verifiers to Solve Math Word Problems",
+                   "Evaluating Large Language Models Trained on Code", "SWE-bench", "Humanity's Last Exam",
+                   "Performance on Grade School Arithmetic", "Proving Test Set Contamination",
+                   "Sensitivity to Spurious Features in Prompt Design", "Judging LLM-as-a-Judge",
+                   "Chatbot Arena: An Open Platform", "The Leaderboard Illusion",
+                   "Holistic Evaluation of Language Models", "lm-evaluation-harness", "Inspect",
+                   "Adding Error Bars to Evals", "Measuring AI Ability to Complete Long Tasks"],
     "efficiency": ["Mixture-of-Experts (MoE) LLMs", "DeepSeekMoE", "DeepSeek-V2"],
     "deep-rl": ["Introduction to RL", "algorithm documentation", "Reinforcement Learning: An Introduction",
                 "Proximal Policy Optimization Algorithms", "Policy Gradient methods", "Policy Gradient Methods",
@@ -73,7 +83,8 @@ LIST_READINGS = {
 
 # Only these may be imported by a demo: the book must build from requirements.txt alone.
 DEMO_IMPORTS = {"numpy", "torch", "matplotlib", "ipywidgets", "math", "collections", "itertools", "random",
-                "functools", "time", "json",
+                "functools", "time", "json", "copy",
+                "llmcourse",    # the course package is in requirements.txt (-e .): the evaluation demo loads its model
                 "tokenizers"}   # the BPE demo lets a library train, so the book does not answer the assignment
 BADGES = {"Core", "Optional"}
 
@@ -468,3 +479,27 @@ def test_kv_cache_legends_hide_no_line(monkeypatch):
     for fig in figures:
         for ax in fig.axes:
             assert not lines_under_legend(ax), f"the legend of {ax.get_title()!r} covers {lines_under_legend(ax)}"
+
+
+def test_evaluation_demo_contamination_and_intervals(monkeypatch):
+    """The leaked items gain far more than the rest; the other items and the held-out loss barely
+    move; the whole-benchmark gain's paired interval excludes zero and is narrower than the unpaired
+    one; every Wilson interval holds its accuracy; and the text says what the numbers show."""
+    ns, figures = run_demo("book/evaluation/contamination", monkeypatch)
+    leaked, before, after = ns["leaked"], ns["before"], ns["after"]
+    assert 0.1 <= leaked.mean() <= 0.3
+    assert after[leaked].mean() >= before[leaked].mean() + 0.25
+    assert abs(after[~leaked].mean() - before[~leaked].mean()) < 0.06
+    assert abs(ns["held_out_loss"](ns["contaminated"]) - ns["held_out_loss"](ns["model"])) < 0.05
+    assert 0 < ns["gain_low"] <= ns["gain"] <= ns["gain_high"]
+    assert ns["gain_high"] - ns["gain_low"] < 2 * ns["unpaired_gain"]
+    for fmt, r in ns["right"].items():
+        low, high = ns["intervals"][fmt]
+        assert low <= r.mean() <= high, fmt
+    assert max(r.mean() for r in ns["right"].values()) - min(r.mean() for r in ns["right"].values()) > 0.2
+    axes = [ax for fig in figures for ax in fig.axes]
+    assert any(ax.get_ylabel() == "accuracy (95% Wilson interval)" for ax in axes)
+    assert not any(lines_under_legend(ax) for ax in axes)
+    text = re.sub(r"\s+", " ", " ".join(c.source for c in nbformat.read(
+        demo_source("book/evaluation/contamination"), 4).cells if c.cell_type == "markdown"))
+    assert "the other items, and the loss on the held-out text, barely move" in text
