@@ -198,18 +198,17 @@ class LatentKVAttention(nn.Module):
         return torch.stack(per_head, 1) / math.sqrt(dh)
 '''
 
+# Each run swaps in one other version of several answers at once (they are independent, and a failure
+# names the graded cell, so the exercise): two runs of the notebook instead of eleven keep the suite short.
 CORRECT = {
-    "cache_one_stacked_buffer": {"kv_cache": CACHE_ONE_BUFFER},
-    "attention_sdpa_mask_from_positions": {"attention_with_cache": ATTENTION_SDPA_POSITIONS},
-    "attention_loop_over_queries": {"attention_with_cache": ATTENTION_LOOP_OVER_QUERIES},
-    "generate_prefill_then_steps_pos_module": {"generate_cached": GENERATE_PREFILL_THEN_STEPS},
-    "bytes_math_prod": {"kv_cache_bytes": BYTES_PROD},
-    "router_renormalised_probabilities": {"top_k_router": ROUTER_RENORMALISED_PROBS},
-    "balance_one_hot": {"load_balancing_loss": BALANCE_ONE_HOT},
-    "balance_scatter_add": {"load_balancing_loss": BALANCE_SCATTER},
-    "moe_token_loop": {"moe_layer": MOE_TOKEN_LOOP},
-    "moe_dense_masked_cumsum": {"moe_layer": MOE_MASKED_CUMSUM},
-    "latent_per_head_loops": {"latent_attention": LATENT_PER_HEAD},
+    "one_buffer_sdpa_prefill_prod_renormalised_one_hot_token_loop_per_head": {
+        "kv_cache": CACHE_ONE_BUFFER, "attention_with_cache": ATTENTION_SDPA_POSITIONS,
+        "generate_cached": GENERATE_PREFILL_THEN_STEPS, "kv_cache_bytes": BYTES_PROD,
+        "top_k_router": ROUTER_RENORMALISED_PROBS, "load_balancing_loss": BALANCE_ONE_HOT,
+        "moe_layer": MOE_TOKEN_LOOP, "latent_attention": LATENT_PER_HEAD},
+    "query_loop_scatter_add_dense_masked_cumsum": {
+        "attention_with_cache": ATTENTION_LOOP_OVER_QUERIES, "load_balancing_loss": BALANCE_SCATTER,
+        "moe_layer": MOE_MASKED_CUMSUM},
 }
 
 
