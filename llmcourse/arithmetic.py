@@ -99,6 +99,7 @@ def greedy_completions(model, problems, max_new_tokens: int = COMPLETION_LEN, ba
 def pass_at_k(n: int, c: int, k: int) -> float:
     """The unbiased estimate of pass@k from ``n`` samples of which ``c`` are correct (Chen et al., 2021):
     the chance that ``k`` of the ``n``, drawn without replacement, include at least one correct one."""
+    n, c, k = int(n), int(c), int(k)
     if k > n:
         raise ValueError(f"k = {k} needs at least k samples, not n = {n}")
     if n - c < k:
