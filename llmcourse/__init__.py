@@ -14,6 +14,7 @@
 - ``llmcourse.distributed_demo``: one real data-parallel step with ``torch.distributed``, two CPU processes (the architecture assignment).
 - ``llmcourse.scaling_runs``: the course's own grid of small training runs and a held-out one (the scaling assignment).
 - ``llmcourse.evals``: cloze items with an answer key, multiple-choice and exact-match scoring, Wilson intervals and a paired bootstrap (the book's evaluation demo).
+- ``llmcourse.arithmetic``: two-digit sums in a fixed format, their split, greedy decoding and pass@k (the reasoning assignment; its model is the ``arithmetic`` checkpoint).
 
 No reference solution lives here: a student's kernel can read this package.
 """
