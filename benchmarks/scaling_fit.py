@@ -2,12 +2,22 @@
 
     python benchmarks/scaling_fit.py
 
-- the held-out run: the Chinchilla law fitted to the grid of `llmcourse/data/scaling_runs.json`
-  predicts the held-out run's validation loss; goal: within 2%;
+- the held-out run: the Chinchilla law fitted to the grid of `llmcourse/data/scaling_runs.json` (5 sizes
+  by budgets of 256 to 4,096 steps) predicts the held-out run's validation loss; goal: within 2%. Also
+  printed: the same fit with the 128-step runs, kept apart in the table, put back;
 - the synthetic sanity check: losses made from the notebook's known constants on the runs' grid of N
-  and D, with 0.1% multiplicative noise (5 noise seeds); goal: E, alpha and beta within 2%, the fitted
-  law's losses within 0.2%;
-- the time of one fit_chinchilla call; goal: 5 s or less.
+  and D, with 0.1% multiplicative noise, for the notebook's draw (noise seed 0) and over 20 draws;
+  goal: E, alpha and beta within 2%, the fitted law's losses within 0.2%;
+- the time of one fit_chinchilla call, wall and CPU; goal: 5 s or less.
+
+Measured on the course's 2-core machine shared with five other helpers' work (a load of 8 to 12), torch
+2.13 on one thread: held-out error +1.21% (met); +1.87% with the short runs put back (the first grid,
+128 to 2,048 steps, gave +3.74%). Synthetic: noise seed 0 gives E -0.38%, alpha +1.87%, beta -1.00%,
+losses within 0.063% (met); over 20 draws the largest constant error has a median of 1.47%, is within
+2% in 14 draws, and is 3.64% at worst (the goal is met for most draws, not all: the precision 25 runs
+and 0.1% noise allow); the losses are within 0.17% in every draw (met). fit_chinchilla: 3.05 s median
+wall, 6.58 s slowest, on the contended machine, about 1.2 s of CPU a fit (26.6 s of CPU for the whole
+script, 21 fits).
 """
 import sys
 import time
@@ -32,9 +42,9 @@ def main():
         predicted = loss(heldout["params"], heldout["tokens"], **law)
         return predicted, predicted / heldout["val_loss"] - 1
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     law = fit(N, D, L)
-    seconds = [time.perf_counter() - start]
+    seconds, cpu_seconds = [time.perf_counter() - start], [time.process_time() - cpu]
     predicted, error = heldout_error(law)
     print(f"fitted on the grid's {len(L)} runs: " + ", ".join(f"{k} = {v:.4g}" for k, v in law.items()))
     print(f"held-out run ({heldout['params']:,} parameters, {heldout['tokens']:,} tokens): predicted "
@@ -52,9 +62,10 @@ def main():
     constant_errors, loss_errors = [], []
     for seed in range(DRAWS):
         noisy = clean * np.exp(np.random.default_rng(seed).normal(0.0, 1e-3, N.shape))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         got = fit(N, D, noisy)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - cpu)
         errors = {k: got[k] / known[k] - 1 for k in ("E", "alpha", "beta")}
         constant_errors.append(max(map(abs, errors.values())))
         loss_errors.append(np.max(np.abs(loss(N, D, **got) / clean - 1)))
@@ -68,7 +79,8 @@ def main():
           f"{np.sum(constant_errors <= 0.02)} of {DRAWS} draws within 2%; losses within "
           f"{loss_errors.max():.3%} in every draw (goal 0.2%: {'met' if loss_errors.max() <= 0.002 else 'MISSED'})")
     print(f"fit_chinchilla: {np.median(seconds):.2f} s median, {max(seconds):.2f} s slowest of {len(seconds)} "
-          f"(goal 5 s: {'met' if max(seconds) <= 5 else 'MISSED'})")
+          f"(goal 5 s: {'met' if max(seconds) <= 5 else 'MISSED'}); CPU time {np.median(cpu_seconds):.2f} s median, "
+          f"{max(cpu_seconds):.2f} s most (on a busy machine, the wall time counts the waits for a core)")
     print(f"process CPU time {time.process_time():.1f} s")
 
 

@@ -19,14 +19,15 @@ Each run records
 
 The grid's budgets are 256 to 4,096 steps. A first grid ran from 128 to 2,048 steps; fitted to it, the
 law predicted the held-out run 3.7% too high (the goal of issue 20 is 2%). The 128-step runs (13 warmup
-steps) are off the law's regime: most models are still leaving the initial plateau, and where a run
-ends then depends on the seed more than on N and D (at 256 steps, seeds 1234, 1 and 2 gave 2.612,
-2.535 and 2.523 for the 25k model, and 2.711 and 2.447 for the 200k one with seeds 1234 and 1). So the
-128-step budget was taken out of the grid (its runs are still trained, for every size, and recorded
-apart as `short_runs`, so that the notebook can show what they do to the fit) and a 4,096-step budget
-added (4,096 steps read 4.2 million characters, about four passes over the training split's 1.0
-million: repeated data, which the law does not model). That choice was made after seeing the first grid's held-out error; the notebook says so.
-Fitted to this grid, the law predicts the held-out run 1.2% too high (with the short runs added, 1.9%).
+steps) are off the law's regime: most models are still leaving the initial plateau, and where a short
+run ends depends on its seed about as much as on N and D (at 256 steps, seeds 1234, 1 and 2 gave
+2.612, 2.535 and 2.523 for the 25k model; seeds 1234 and 1 gave 2.711 and 2.447 for the 200k one). So
+the 128-step budget was taken out of the grid (its runs are still trained, for every size, and
+recorded apart as `short_runs`, so that the notebook can show what they do to the fit) and a
+4,096-step budget added (4.2 million characters, about four passes over the training split's 1.0
+million: repeated data, which the law does not model). That choice was made after seeing the first
+grid's held-out error; the notebook says so. Fitted to this grid, the law predicts the held-out run
+1.2% too high (1.9% with the short runs added).
 
 Runs are deterministic on a CPU for a given number of torch threads (recorded as `threads`): rerun,
 the runs of 256 steps reproduced the table's losses to within 1e-4 nats (exactly for the three smaller
