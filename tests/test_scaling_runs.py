@@ -21,7 +21,10 @@ def test_the_table_is_a_full_grid_with_a_larger_run_held_out():
     assert {(r["params"], r["tokens"]) for r in runs} == {(n, d) for n in sizes for d in budgets}
     heldout = table["heldout"]
     assert heldout["params"] > max(sizes), "the held-out run is larger than any in the grid"
-    for run in runs + [heldout]:
+    short = table["short_runs"]
+    assert {(r["params"], r["tokens"]) for r in short} == {(n, d) for n in sizes for d in table["short_token_budgets"]}
+    assert max(table["short_token_budgets"]) < min(budgets), "the runs kept apart are the shorter ones"
+    for run in runs + short + [heldout]:
         assert run["flops"] == 6 * run["params"] * run["tokens"]
         assert run["tokens"] == run["steps"] * table["settings"]["batch_size"] * table["settings"]["block_size"]
         assert 0.5 < run["val_loss"] < math.log(65) + 0.5, run
@@ -33,6 +36,7 @@ def test_the_table_records_the_scripts_settings_and_grid():
     assert table["settings"] == {**script.SETTINGS, "betas": list(script.SETTINGS["betas"])}
     assert table["sizes"] == [list(size) for size in script.SIZES]
     assert table["token_budgets"] == script.TOKENS
+    assert table["short_token_budgets"] == script.SHORT_TOKENS
     assert table["heldout_spec"] == {"size": list(script.HELDOUT["size"]), "tokens": script.HELDOUT["tokens"]}
     assert [(r["n_layer"], r["n_head"], r["d_model"]) for r in table["runs"][::len(script.TOKENS)]] == script.SIZES
 
@@ -53,3 +57,4 @@ def test_the_loader_gives_float_arrays_in_the_tables_order():
         assert runs[key].dtype == np.float64 and runs[key].shape == (len(table["runs"]),)
         assert runs[key].tolist() == [float(r[key]) for r in table["runs"]]
     assert runs["heldout"] == table["heldout"] and runs["settings"]["seed"] == table["settings"]["seed"]
+    assert runs["short"]["val_loss"].tolist() == [float(r["val_loss"]) for r in table["short_runs"]]
