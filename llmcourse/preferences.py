@@ -9,20 +9,27 @@ pretrained character-level GPT, and which of the two a fixed *labeller* preferre
   the first newline, at most ``RESPONSE_CHARS`` (40) characters: the model finishes the line;
 - the **labeller** reads the whole line, prompt and response, and scores it with :func:`utility`;
   it prefers ``a`` to ``b`` with the Bradley-Terry probability
-  ``P(a > b) = sigmoid(SCALE * (utility(a) - utility(b)))`` (:func:`preference_probability`) and
-  draws its choice from that probability, as a noisy human rater would.
+  ``P(a > b) = sigmoid(SCALE * (utility(a) - utility(b)))`` with ``SCALE = 1``
+  (:func:`preference_probability`) and draws its choice from that probability, as a noisy human
+  rater would.
 
-``utility(line)`` is the share of the line's words that are real words of the plays (a word of
-tiny Shakespeare's training part, compared in lower case without its punctuation), minus
-``REPEAT_PENALTY`` times the share of words that repeat an earlier word of the line. A line of no
-words scores 0. A reader can check it by eye: ``"the king is dead"`` scores 1, ``"the kint of hearh"``
-0.5, ``"the king the king"`` 1 - 0.5 * 0.5 = 0.75.
+``utility(line)`` is the number of *distinct* real words of the line: words of the plays (of tiny
+Shakespeare's training part), compared in lower case without their punctuation, each counted once
+however often it recurs. Invented words add nothing and repeating a word adds nothing, so no separate
+penalty for repetition is needed. A line of no words scores 0. A reader can check it by eye:
+``"the king is dead"`` scores 4, ``"the kint of hearh"`` 2, ``"the king the king"`` 2. One more real
+word is preferred 73% of the time (``sigmoid(1)``), two more 88%, three more 95%.
+
+A count rather than a share: with a share, a line of two real words ties a line of eight, and a
+model could please the labeller by saying almost nothing (the first version of this data, with a
+share, taught DPO to write shorter lines). A count rewards saying more in real words, so a policy
+that pleases it may also do so by writing longer lines: the notebook measures both.
 
 Because the labeller's choices are random, no reward model can agree with all of them: the best
 possible accuracy on a pair is ``max(p, 1 - p)``, and its mean over the data, :func:`accuracy_ceiling`,
 is the *ceiling* that a reward model's held-out accuracy is compared with.
 
-- :func:`load_preferences` gives the ``"train"`` (2,000) or ``"val"`` (400) pairs as
+- :func:`load_preferences` gives the ``"train"`` (6,000) or ``"val"`` (1,000) pairs as
   ``(prompt, chosen, rejected)`` string triples; :func:`load_fresh_prompts` 200 prompts from the
   last 10% of tiny Shakespeare, which the pretrained model never saw and the pairs never use.
 - :func:`preference_tensors` pads pairs into tensors (``tokens``, ``lengths``, ``response_mask``).
@@ -41,9 +48,8 @@ import torch.nn.functional as F
 
 PREFERENCES = Path(__file__).with_name("data") / "preferences.jsonl"
 PROMPT_CHARS, RESPONSE_CHARS = 16, 40
-SCALE = 12.0           # the labeller's Bradley-Terry scale: a utility gap of 0.1 is preferred 77% of the time, 0.25 95%
-REPEAT_PENALTY = 0.5
-N_TRAIN, N_VAL, N_FRESH = 2000, 400, 200
+SCALE = 1.0            # the labeller's Bradley-Terry scale: one more real word is preferred 73% of the time, two 88%
+N_TRAIN, N_VAL, N_FRESH = 6000, 1000, 200
 VOCAB_FRACTION = 0.9   # real words are those of the text the pretrained model was trained on (its first 90%)
 
 
@@ -67,14 +73,9 @@ def _vocabulary(text: str) -> frozenset:
 
 
 def utility(line: str, vocabulary=None) -> float:
-    """The labeller's score of a line: share of real words minus REPEAT_PENALTY * share of repeats."""
+    """The labeller's score of a line: the number of distinct real words (words of the plays) in it."""
     vocabulary = play_vocabulary() if vocabulary is None else vocabulary
-    words = words_of(line)
-    if not words:
-        return 0.0
-    real = sum(w in vocabulary for w in words) / len(words)
-    repeats = sum(w in words[:i] for i, w in enumerate(words)) / len(words)
-    return real - REPEAT_PENALTY * repeats
+    return float(len(set(words_of(line)) & vocabulary))
 
 
 def preference_probability(line_a: str, line_b: str, vocabulary=None) -> float:
@@ -97,7 +98,7 @@ def _read():
 
 
 def load_preferences(split: str = "train") -> list[tuple[str, str, str]]:
-    """The ``split`` (``"train"``: 2,000 pairs, ``"val"``: 400) as ``(prompt, chosen, rejected)``:
+    """The ``split`` (``"train"``: 6,000 pairs, ``"val"``: 1,000) as ``(prompt, chosen, rejected)``:
     the responses include their final newline when the model wrote one."""
     if split not in ("train", "val"):
         raise ValueError(f"split must be 'train' or 'val', not {split!r}")

@@ -4,7 +4,7 @@
 
 1. **Prompts.** The lines of speeches of tiny Shakespeare (a line that is not a speaker's ``NAME:``
    line), single-spaced, of at least 24 characters; a prompt is a line's first 16 characters
-   (``llmcourse.preferences.PROMPT_CHARS``), so it often ends inside a word. The 2,400 prompts of the
+   (``llmcourse.preferences.PROMPT_CHARS``), so it often ends inside a word. The 7,000 prompts of the
    pairs are distinct and drawn at random from the first 90% of the text (the part the pretrained
    model was trained on); the 200 *fresh* prompts, for judging a policy, from the last 10%, none of them
    also the opening of a line of the first 90%.
@@ -14,13 +14,13 @@
    on the CPU with one thread, in batches of 200 pairs, batch ``i`` seeded with ``seed * 1000 + i``,
    so any batch can be remade on its own (``tests/test_rlhf_data.py`` remakes the first).
 3. **Labels.** The labeller of ``llmcourse.preferences`` prefers the first completion with
-   probability ``sigmoid(12 * (u(a) - u(b)))`` (``u``: share of real words of the play minus half the
-   share of repeated words, on the whole line); its choice is drawn with ``random.Random(seed)``,
-   one draw per pair in order.
+   probability ``sigmoid(u(a) - u(b))`` (``u``: the number of distinct real words of the play in the
+   whole line, prompt and response); its choice is drawn with ``random.Random(seed)``, one draw per
+   pair in order.
 
-The first 2,000 pairs are for training, the next 400 for validation, then the 200 fresh prompts: one
+The first 6,000 pairs are for training, the next 1,000 for validation, then the 200 fresh prompts: one
 JSON object per line, ``{"split", "prompt", "chosen", "rejected"}`` (``{"split": "fresh", "prompt"}``
-for the last 200). It prints the labeller's accuracy ceiling on each split. About 20 s on one core.
+for the last 200). It prints the labeller's accuracy ceiling on each split. About 1 min on one core.
 """
 import argparse
 import json

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from llmcourse.pretrained import VAL_FRACTION, load_pretrained
-from llmcourse.preferences import (PREFERENCES, PROMPT_CHARS, REPEAT_PENALTY, SCALE, _logits_with_cache,
+from llmcourse.preferences import (PREFERENCES, PROMPT_CHARS, SCALE, _logits_with_cache,
                                    accuracy_ceiling, load_fresh_prompts, load_preferences, preference_probability,
                                    preference_tensors, sample_completions, utility, words_of)
 from tests.conftest import REPO
@@ -38,12 +38,12 @@ def test_the_first_batch_of_committed_pairs_is_what_the_script_makes():
     made = _script().make(seed=0, batches=1)
     committed = [json.loads(line) for line in PREFERENCES.read_text(encoding="utf-8").splitlines()]
     assert made == committed[: len(made)], "rerun scripts/make_preferences.py and commit its output"
-    assert PREFERENCES.stat().st_size < 400_000
+    assert PREFERENCES.stat().st_size < 900_000   # 827,203 bytes when made
 
 
 def test_splits_sizes_and_vocabulary():
     train, val, fresh = load_preferences("train"), load_preferences("val"), load_fresh_prompts()
-    assert (len(train), len(val), len(fresh)) == (2000, 400, 200)
+    assert (len(train), len(val), len(fresh)) == (6000, 1000, 200)
     assert not {p for p, _, _ in train} & {p for p, _, _ in val}, "a validation prompt is also a training prompt"
     assert not set(fresh) & {p for p, _, _ in train + val}
     _, tok = load_pretrained("shakespeare-char")
@@ -65,19 +65,21 @@ def test_fresh_prompts_come_from_the_held_out_text():
 def test_the_labeller_as_documented():
     vocab = frozenset({"the", "king", "is", "dead", "of"})
     assert words_of("The King's, 'tis-- o'er!") == ["the", "king's", "tis", "o'er"]
-    assert utility("the king is dead", vocab) == 1.0
-    assert utility("the kint of hearh", vocab) == 0.5
-    assert utility("the king the king", vocab) == 1.0 - REPEAT_PENALTY * 0.5
+    assert SCALE == 1.0
+    assert utility("the king is dead", vocab) == 4.0          # distinct real words
+    assert utility("the kint of hearh", vocab) == 2.0         # invented words count nothing
+    assert utility("the king the king", vocab) == 2.0         # nor do repeats
+    assert utility("The KING, the king's dead", vocab) == 3.0   # "king's" is not a word of this vocabulary
     assert utility(" ,;\n", vocab) == 0.0
     p = preference_probability("the king is dead", "the kint of hearh", vocab)
-    assert p == pytest.approx(1 / (1 + torch.exp(torch.tensor(-SCALE * 0.5)).item()))
+    assert p == pytest.approx(1 / (1 + torch.exp(torch.tensor(-SCALE * 2.0)).item()))
     q = preference_probability("the king", "the kint", vocab)
     assert accuracy_ceiling([("", "the king", "the kint"), ("", "dead", "dead")], vocab) == pytest.approx((q + 0.5) / 2)
 
 
 def test_the_labellers_ceiling_on_the_committed_pairs():
     ceiling = accuracy_ceiling(load_preferences("val"))
-    assert 0.70 < ceiling < 0.78   # 0.7406 when the data was made; the notebook and benchmark quote it
+    assert 0.78 < ceiling < 0.83   # 0.8031 when the data was made; the notebook and benchmark quote it
 
 
 def test_cached_sampling_matches_the_full_forward():
