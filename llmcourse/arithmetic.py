@@ -81,18 +81,18 @@ def encode_prompts(problems, device="cpu") -> torch.Tensor:
 def greedy_completions(model, problems, max_new_tokens: int = COMPLETION_LEN, batch_size: int = 1000) -> list[str]:
     """The model's greedy (most likely character at each step) completion of each problem's prompt,
     as text of ``max_new_tokens`` characters (it may run on past END; read it with the format)."""
-    was_training = model.training
+    mode_before = model.training
     model.eval()
     device = next(model.parameters()).device
     tok = tokenizer()
     texts = []
     for i in range(0, len(problems), batch_size):
         idx = encode_prompts(problems[i:i + batch_size], device)
-        for _ in range(max_new_tokens):
+        for _step in range(max_new_tokens):
             logits, _ = model(idx)
             idx = torch.cat([idx, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
         texts += [tok.decode(row) for row in idx[:, PROMPT_LEN:].tolist()]
-    model.train(was_training)
+    model.train(mode_before)
     return texts
 
 
