@@ -104,43 +104,55 @@ class InProcessNotebook:
                     error = _run(cell.source, grade_id(cell), namespace)
                     if error:    # an answer cell that raises: every test after it sees what is left
                         outcome.failed[grade_id(cell)] = error
-        previous = os.environ.get("NBGRADER_EXECUTION")
-        os.environ["NBGRADER_EXECUTION"] = "autograde"
-        try:
+        with as_the_autograder():
             for cell in self.cells:
                 if is_test(cell) and (only is None or grade_id(cell) in only):
                     error = _run(cell.source, grade_id(cell), namespace)
                     if error:
                         outcome.failed[grade_id(cell)] = error
                     plt.close("all")
-        finally:
-            if previous is None:
-                os.environ.pop("NBGRADER_EXECUTION", None)
-            else:
-                os.environ["NBGRADER_EXECUTION"] = previous
         return outcome
 
 
-def graded_with_answers(source, answers: dict[str, str], given: set[str]) -> dict[str, str]:
+@contextlib.contextmanager
+def as_the_autograder():
+    """NBGRADER_EXECUTION set, as the autograder sets it (training cells shorten themselves), and put
+    back as it was afterwards."""
+    previous = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = previous
+
+
+def graded_with_answers(source, answers: dict[str, str], given: set[str], only=None) -> dict[str, str]:
     """Another way to grade in-process, for tests of other correct implementations: run the source
     notebook's answer cells (``answers[grade_id]`` in place of the source's where given), the cells
-    named in ``given`` (setup, given code, visible checks) and every graded cell, in notebook order,
-    in a fresh namespace. Returns grade_id -> 'ok' or the error. Set NBGRADER_EXECUTION first."""
+    named in ``given`` (setup, given code, visible checks) and every graded cell (or those named in
+    ``only``), in notebook order, in a fresh namespace, as the autograder runs them. Returns
+    grade_id -> 'ok' or the error."""
     solutions = {grade_id(c) for c in source.cells if is_answer(c)}
     assert set(answers) <= solutions, f"no solution cell named {sorted(set(answers) - solutions)}"
     namespace, results = {"__name__": "__main__"}, {}
-    for cell in source.cells:
-        name = grade_id(cell)
-        if cell.cell_type != "code" or not cell.metadata.get("nbgrader"):
-            continue
-        if is_answer(cell):
-            exec(compile(answers.get(name, cell.source), f"<{name}>", "exec"), namespace)
-        elif is_test(cell):
-            try:
+    with as_the_autograder():
+        for cell in source.cells:
+            name = grade_id(cell)
+            if cell.cell_type != "code" or not cell.metadata.get("nbgrader"):
+                continue
+            if is_answer(cell):
+                exec(compile(answers.get(name, cell.source), f"<{name}>", "exec"), namespace)
+            elif is_test(cell):
+                if only is not None and name not in only:
+                    continue
+                try:
+                    exec(compile(cell.source, f"<{name}>", "exec"), namespace)
+                    results[name] = "ok"
+                except Exception as err:  # noqa: BLE001 (any failure is a lost point)
+                    results[name] = f"{type(err).__name__}: {err}"
+            elif name in given:
                 exec(compile(cell.source, f"<{name}>", "exec"), namespace)
-                results[name] = "ok"
-            except Exception as err:  # noqa: BLE001 (any failure is a lost point)
-                results[name] = f"{type(err).__name__}: {err}"
-        elif name in given:
-            exec(compile(cell.source, f"<{name}>", "exec"), namespace)
     return results

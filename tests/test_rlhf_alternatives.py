@@ -102,23 +102,22 @@ CORRECT = {
 }
 
 
-def run_graded_cells(answers: dict[str, str], monkeypatch) -> dict[str, str]:
+def run_graded_cells(answers: dict[str, str]) -> dict[str, str]:
     """The source's answers (or `answers` in their place), the given cells and every graded cell,
     in notebook order (tests/inprocess.py). Returns grade_id -> 'ok' or the error."""
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     return graded_with_answers(SOURCE, answers, given=GIVEN)
 
 
 @pytest.mark.parametrize("name", list(CORRECT))
-def test_other_correct_version_earns_every_point(name, monkeypatch, capsys):
-    results = run_graded_cells(CORRECT[name], monkeypatch)
+def test_other_correct_version_earns_every_point(name, capsys):
+    results = run_graded_cells(CORRECT[name])
     failed = {grade_id: outcome for grade_id, outcome in results.items() if outcome != "ok"}
     assert not failed, failed
 
 
-def test_reference_passes_every_graded_cell_without_a_warning(monkeypatch, capsys):
+def test_reference_passes_every_graded_cell_without_a_warning(capsys):
     # A warning from a hidden test would reach the student's feedback, quoting the hidden line.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        results = run_graded_cells({}, monkeypatch)
+        results = run_graded_cells({})
     assert list(results) == TESTS and set(results.values()) == {"ok"}, results

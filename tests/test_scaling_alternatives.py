@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import nbformat
 import pytest
 
-from grader.notebooks import grade_id, is_answer, is_test
 from tests.conftest import REPO
+from tests.inprocess import graded_with_answers
 
 SOURCE = nbformat.read(REPO / "solutions" / "scaling" / "scaling.ipynb", as_version=4)
 
@@ -124,32 +124,18 @@ CORRECT = {
 
 
 def grade(answers: dict[str, str], tests: list[str]) -> dict[str, str]:
-    """The setup cell, every answer cell (``answers`` in place of the source's where given) and the
-    graded cells ``tests``, in notebook order, in a fresh namespace: grade_id -> 'ok' or the error."""
-    namespace, results = {"__name__": "__main__"}, {}
-    for cell in SOURCE.cells:
-        name = grade_id(cell) if cell.metadata.get("nbgrader") else None
-        if cell.cell_type != "code" or name is None:
-            continue
-        if is_answer(cell) or name == "setup":
-            exec(compile(answers.get(name, cell.source), f"<{name}>", "exec"), namespace)
-        elif is_test(cell) and name in tests:
-            try:
-                exec(compile(cell.source, f"<{name}>", "exec"), namespace)
-                results[name] = "ok"
-            except Exception as err:  # noqa: BLE001 (any failure is a lost point)
-                results[name] = f"{type(err).__name__}: {err}"
-    return results
+    """Every answer cell (``answers`` in place of the source's where given), then the graded cells
+    ``tests`` only: grade_id -> 'ok' or the error."""
+    return graded_with_answers(SOURCE, answers, given={"setup"}, only=set(tests))
 
 
 SLOW = {"fit_paper_form_one_start_at_a_time", "fit_scipy_lbfgsb"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in CORRECT])
-def test_other_correct_version_earns_every_point(name, monkeypatch, capsys):
+def test_other_correct_version_earns_every_point(name, capsys):
     if name == "fit_scipy_lbfgsb":   # the notebook allows scipy, which the course does not install
         pytest.importorskip("scipy", reason="scipy is not among the course's requirements")
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     answers, tests = CORRECT[name]
     results = grade(answers, tests)
     assert sorted(results) == sorted(tests), results
