@@ -30,6 +30,8 @@ CHAPTERS = [
     "prompting", "interpretability", "scaling", "evaluation", "efficiency", "deep-rl", "reasoning", "risks",
     "history",
 ]
+# The chapters that follow a section of the list (the book's own chapters left out).
+LIST_CHAPTERS = [chapter for chapter in CHAPTERS if chapter != "evaluation"]
 
 # Every reading of the list, by (a distinctive part of) its title, chapter by chapter.
 LIST_READINGS = {

@@ -10,13 +10,8 @@ import re
 import pytest
 
 from tests.conftest import REPO
-from tests.test_book_chapters import BADGES, main_content, readings, soup
+from tests.test_book_chapters import BADGES, LIST_CHAPTERS, main_content, readings, soup
 
-# The reading list's sections (the chapters that have a list to be "since"), in its order.
-LIST_CHAPTERS = [
-    "week00", "week01", "implementation", "architecture", "pretraining", "data", "sft", "rlhf",
-    "prompting", "interpretability", "scaling", "efficiency", "deep-rl", "reasoning", "risks", "history",
-]
 # Chapters where the field did not move: one line, no readings.
 UNMOVED = {"week00", "week01", "history"}
 
@@ -198,7 +193,7 @@ def test_since_the_list_renders_last_with_absolute_links(built_book, chapter):
         assert badges == {"Optional"}, f"{title!r}: readings since the list are optional"
         links = [a.get("href", "") for a in para.find_all("a")]
         assert links, f"reading {title!r} has no link"
-        bad = [h for h in links if not re.match(r"^https?://[^/\s]+\.[^/\s]+", h)]
+        bad = [h for h in links if not ABSOLUTE.match(h)]
         assert not bad, f"reading {title!r} links to {bad}: readings must link to absolute http(s) URLs"
     assert not section.find_all("a", href="#") and "(#)" not in section.get_text()
 

@@ -49,6 +49,7 @@ def test_cloze_items_are_last_words_of_speech_lines_with_their_context():
         assert len(set(c.lower() for c in it.choices)) == 3
     # the same seed gives the same items; another seed, other choices or other items
     assert cloze_items(PLAY, 5, seed=1, context_chars=20, n_choices=3) == items
+    assert cloze_items(PLAY, 5, seed=2, context_chars=20, n_choices=3) != items
     with pytest.raises(ValueError):
         cloze_items(PLAY, 50)
 
