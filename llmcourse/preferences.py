@@ -5,8 +5,11 @@ pretrained character-level GPT, and which of the two a fixed *labeller* preferre
 ``scripts/make_preferences.py`` from tiny Shakespeare and a fixed seed (its docstring says how):
 
 - a **prompt** is the first ``PROMPT_CHARS`` (16) characters of a line of a speech of the plays;
-- a **response** is what the pretrained model samples after it (temperature 1), up to and including
-  the first newline, at most ``RESPONSE_CHARS`` (40) characters: the model finishes the line;
+- a **response** is what the pretrained model samples after it, up to and including the first
+  newline, at most ``RESPONSE_CHARS`` (40) characters: the model finishes the line. The two
+  responses of a pair are sampled at different temperatures, ``TEMPERATURES`` (0.7 and 1.3), as real
+  preference data compares answers of different models or settings: a cooler line is usually more
+  conventional, a hotter one more inventive, and neither always wins;
 - the **labeller** reads the whole line, prompt and response, and scores it with :func:`utility`;
   it prefers ``a`` to ``b`` with the Bradley-Terry probability
   ``P(a > b) = sigmoid(SCALE * (utility(a) - utility(b)))`` with ``SCALE = 1``
@@ -33,9 +36,8 @@ is the *ceiling* that a reward model's held-out accuracy is compared with.
   ``(prompt, chosen, rejected)`` string triples; :func:`load_fresh_prompts` 200 prompts from the
   last 10% of tiny Shakespeare, which the pretrained model never saw and the pairs never use.
 - :func:`preference_tensors` pads pairs into tensors (``tokens``, ``lengths``, ``response_mask``).
-- :func:`sample_completions` samples completions of prompts of equal length quickly (it keeps each
-  layer's keys and values instead of recomputing them), for any model of :mod:`llmcourse.pretrained`'s
-  ``GPT`` class.
+- :func:`sample_completions` samples completions of prompts of equal length, for any model of
+  :mod:`llmcourse.pretrained`'s ``GPT`` class.
 """
 import json
 import math
@@ -44,10 +46,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 PREFERENCES = Path(__file__).with_name("data") / "preferences.jsonl"
 PROMPT_CHARS, RESPONSE_CHARS = 16, 40
+TEMPERATURES = (0.7, 1.3)   # the sampling temperatures of the two responses of each pair
 SCALE = 1.0            # the labeller's Bradley-Terry scale: one more real word is preferred 73% of the time, two 88%
 N_TRAIN, N_VAL, N_FRESH = 6000, 1000, 200
 VOCAB_FRACTION = 0.9   # real words are those of the text the pretrained model was trained on (its first 90%)
@@ -129,32 +131,16 @@ def preference_tensors(prompts, responses, tokenizer, pad_id: int = 0) -> dict[s
 
 
 @torch.no_grad()
-def _logits_with_cache(model, idx, start, cache):
-    """Logits of the last position of ``idx`` (B, t), whose first position is ``start``; ``cache``
-    (a list, one (keys, values) per layer, empty at first) grows by these positions."""
-    h = model.embed(idx) + model.pos.weight[start: start + idx.shape[1]]
-    B, T, C = h.shape
-    for i, layer in enumerate(model.layers):
-        attn = layer.attn
-        q, k, v = attn.qkv(layer.ln_attn(h)).split(C, dim=-1)
-        q, k, v = (t.view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2) for t in (q, k, v))
-        if i < len(cache):
-            k, v = torch.cat([cache[i][0], k], dim=2), torch.cat([cache[i][1], v], dim=2)
-            cache[i] = (k, v)
-        else:
-            cache.append((k, v))
-        out = F.scaled_dot_product_attention(q, k, v, is_causal=T > 1)   # T > 1 only for the prompt
-        h = h + attn.proj(out.transpose(1, 2).reshape(B, T, C))
-        h = h + layer.ff(layer.ln_mlp(h))
-    return F.linear(model.ln_out(h[:, -1]), model.output_weight())
-
-
-@torch.no_grad()
 def sample_completions(model, tokenizer, prompts, max_chars: int = RESPONSE_CHARS, temperature: float = 1.0,
                        generator: torch.Generator | None = None, stop: str = "\n") -> list[str]:
     """Sample one completion of each prompt (all of the same length) from ``model``: up to and
     including the first ``stop`` character, at most ``max_chars`` characters. ``generator`` (on the
-    model's device) makes it reproducible. The model is put in eval mode."""
+    model's device) makes it reproducible. The model is put in eval mode.
+
+    Each step runs the whole model on every line that has not yet written ``stop`` (no cache of keys
+    and values: that is the `efficiency` assignment's exercise). A finished line still draws its
+    character each step, so the random draws, and every line's text, do not depend on when the others
+    finish."""
     model.eval()
     device = model.embed.weight.device
     lengths = {len(p) for p in prompts}
@@ -163,12 +149,17 @@ def sample_completions(model, tokenizer, prompts, max_chars: int = RESPONSE_CHAR
     idx = torch.tensor([tokenizer.encode(p) for p in prompts], device=device)
     if idx.shape[1] + max_chars > model.config.block_size:
         raise ValueError("prompt and completion do not fit in the model's block_size")
-    cache, out, start = [], [], 0
+    stop_id = tokenizer.encode(stop)[0]
+    writing = torch.ones(len(prompts), dtype=torch.bool, device=device)
+    logits = torch.zeros(len(prompts), model.config.vocab_size, device=device)
     for _ in range(max_chars):
-        logits = _logits_with_cache(model, idx, start, cache)
-        start += idx.shape[1]
-        probs = torch.softmax(logits.float() / temperature, dim=-1)
-        idx = torch.multinomial(probs, 1, generator=generator)
-        out.append(idx[:, 0].cpu())
-    texts = [tokenizer.decode(row) for row in torch.stack(out, dim=1).tolist()]
+        rows = writing.nonzero()[:, 0]
+        logits[rows] = model(idx[rows])[0][:, -1].float()
+        probs = torch.softmax(logits / temperature, dim=-1)
+        nxt = torch.multinomial(probs, 1, generator=generator)
+        idx = torch.cat([idx, nxt], dim=1)
+        writing &= nxt[:, 0] != stop_id
+        if not writing.any():
+            break
+    texts = [tokenizer.decode(row) for row in idx[:, len(prompts[0]):].tolist()]
     return [t[: t.index(stop) + 1] if stop in t else t for t in texts]

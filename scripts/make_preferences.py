@@ -9,18 +9,22 @@
    model was trained on); the 200 *fresh* prompts, for judging a policy, from the last 10%, none of them
    also the opening of a line of the first 90%.
 2. **Responses.** For each pair's prompt the course's pretrained model (``load_pretrained
-   ("shakespeare-char")``) samples two completions at temperature 1, each up to and including its
-   first newline, at most 40 characters (``llmcourse.preferences.sample_completions``). Sampling runs
-   on the CPU with one thread, in batches of 200 pairs, batch ``i`` seeded with ``seed * 1000 + i``,
-   so any batch can be remade on its own (``tests/test_rlhf_data.py`` remakes the first).
-3. **Labels.** The labeller of ``llmcourse.preferences`` prefers the first completion with
-   probability ``sigmoid(u(a) - u(b))`` (``u``: the number of distinct real words of the play in the
-   whole line, prompt and response); its choice is drawn with ``random.Random(seed)``, one draw per
-   pair in order.
+   ("shakespeare-char")``) samples two completions, one at temperature 0.7 and one at 1.3
+   (``llmcourse.preferences.TEMPERATURES``), each up to and including its first newline, at most 40
+   characters (``llmcourse.preferences.sample_completions``). Sampling runs on the CPU with one
+   thread, in batches of 200 pairs: batch ``i``'s generator is seeded with ``seed * 1000 + i`` and
+   samples the cooler completions of its prompts, then the hotter ones, so any batch can be remade on
+   its own (``tests/test_rlhf_data.py`` remakes the first).
+3. **Labels.** The labeller of ``llmcourse.preferences`` prefers the cooler completion ``a`` to the
+   hotter ``b`` with probability ``sigmoid(u(a) - u(b))`` (``u``: the number of distinct real words
+   of the play in the whole line, prompt and response); its choice is drawn with
+   ``random.Random(seed)``, one draw per pair in order. The file does not say which line was the
+   cooler one.
 
 The first 6,000 pairs are for training, the next 1,000 for validation, then the 200 fresh prompts: one
 JSON object per line, ``{"split", "prompt", "chosen", "rejected"}`` (``{"split": "fresh", "prompt"}``
-for the last 200). It prints the labeller's accuracy ceiling on each split. About 1 min on one core.
+for the last 200). It prints the labeller's accuracy ceiling on each split, and how often it chose the
+cooler line. About 4 min on one core.
 """
 import argparse
 import json
@@ -34,7 +38,8 @@ import torch  # noqa: E402
 
 from llmcourse.data import load_tiny_shakespeare  # noqa: E402
 from llmcourse.preferences import (N_FRESH, N_TRAIN, N_VAL, PREFERENCES, PROMPT_CHARS, accuracy_ceiling,  # noqa: E402
-                                   play_vocabulary, preference_probability, sample_completions)
+                                   TEMPERATURES, play_vocabulary, preference_probability,
+                                   sample_completions)
 from llmcourse.pretrained import VAL_FRACTION, load_pretrained  # noqa: E402
 
 MIN_LINE = 24
@@ -58,14 +63,15 @@ def openings(text: str) -> list[str]:
 
 
 def batch_pairs(model, tok, prompts: list[str], seed: int) -> list[tuple[str, str, str]]:
-    """Two completions of each prompt, sampled together with their own generator."""
+    """(prompt, cooler completion, hotter completion) for each prompt, sampled with their own generator."""
     generator = torch.Generator().manual_seed(seed)
-    completions = sample_completions(model, tok, [p for p in prompts for _ in range(2)], generator=generator)
-    return [(p, completions[2 * i], completions[2 * i + 1]) for i, p in enumerate(prompts)]
+    cool, hot = (sample_completions(model, tok, prompts, temperature=t, generator=generator) for t in TEMPERATURES)
+    return list(zip(prompts, cool, hot))
 
 
-def make(seed: int = 0, batches: int | None = None) -> list[dict]:
-    """The rows of the file (only the first ``batches`` batches of pairs, and no fresh prompts, if given)."""
+def make(seed: int = 0, batches: int | None = None, stats: dict | None = None) -> list[dict]:
+    """The rows of the file (only the first ``batches`` batches of pairs, and no fresh prompts, if given).
+    ``stats``, if given, gets ``"cooler_chosen"``: how many pairs the labeller settled for the cooler line."""
     torch.set_num_threads(1)
     text = load_tiny_shakespeare()
     n_pretrain = int((1 - VAL_FRACTION) * len(text))
@@ -80,9 +86,11 @@ def make(seed: int = 0, batches: int | None = None) -> list[dict]:
     label_rng = random.Random(seed)
     rows = []
     for b in range(n_batches):
-        for prompt, a, c in batch_pairs(model, tok, pair_prompts[b * BATCH:(b + 1) * BATCH], seed * 1000 + b):
-            first_wins = label_rng.random() < preference_probability(prompt + a, prompt + c, vocabulary)
-            chosen, rejected = (a, c) if first_wins else (c, a)
+        for prompt, cool, hot in batch_pairs(model, tok, pair_prompts[b * BATCH:(b + 1) * BATCH], seed * 1000 + b):
+            cooler_wins = label_rng.random() < preference_probability(prompt + cool, prompt + hot, vocabulary)
+            chosen, rejected = (cool, hot) if cooler_wins else (hot, cool)
+            if stats is not None:
+                stats["cooler_chosen"] = stats.get("cooler_chosen", 0) + cooler_wins
             split = "train" if len(rows) < N_TRAIN else "val"
             rows.append({"split": split, "prompt": prompt, "chosen": chosen, "rejected": rejected})
     if batches is None:
@@ -100,7 +108,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batches", type=int, default=None, help="only the first N batches of pairs")
     args = parser.parse_args()
-    rows = make(args.seed, args.batches)
+    stats = {}
+    rows = make(args.seed, args.batches, stats)
     text = render(rows)
     args.out.write_text(text, encoding="utf-8")
     vocabulary = play_vocabulary()
@@ -108,6 +117,8 @@ def main():
         pairs = [(r["prompt"], r["chosen"], r["rejected"]) for r in rows if r["split"] == split]
         if pairs:
             print(f"{split}: {len(pairs)} pairs, labeller's accuracy ceiling {accuracy_ceiling(pairs, vocabulary):.4f}")
+    n_pairs = sum(r["split"] != "fresh" for r in rows)
+    print(f"the labeller chose the cooler line in {stats['cooler_chosen']:,} of {n_pairs:,} pairs")
     print(f"wrote {len(rows)} rows, {len(text.encode()):,} bytes, to {args.out}")
 
 

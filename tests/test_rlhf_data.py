@@ -1,5 +1,5 @@
 """The rlhf assignment's preference data and the package code it relies on: the GPT's hidden states,
-the labeller, the cached sampler, and the committed pairs being what their script makes."""
+the labeller, the sampler, and the committed pairs being what their script makes."""
 import importlib.util
 import json
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from llmcourse.pretrained import VAL_FRACTION, load_pretrained
-from llmcourse.preferences import (PREFERENCES, PROMPT_CHARS, SCALE, _logits_with_cache,
+from llmcourse.preferences import (PREFERENCES, PROMPT_CHARS, SCALE,
                                    accuracy_ceiling, load_fresh_prompts, load_preferences, preference_probability,
                                    preference_tensors, sample_completions, utility, words_of)
 from tests.conftest import REPO
@@ -38,7 +38,7 @@ def test_the_first_batch_of_committed_pairs_is_what_the_script_makes():
     made = _script().make(seed=0, batches=1)
     committed = [json.loads(line) for line in PREFERENCES.read_text(encoding="utf-8").splitlines()]
     assert made == committed[: len(made)], "rerun scripts/make_preferences.py and commit its output"
-    assert PREFERENCES.stat().st_size < 900_000   # 827,203 bytes when made
+    assert PREFERENCES.stat().st_size < 900_000   # 833,910 bytes when made
 
 
 def test_splits_sizes_and_vocabulary():
@@ -79,23 +79,36 @@ def test_the_labeller_as_documented():
 
 def test_the_labellers_ceiling_on_the_committed_pairs():
     ceiling = accuracy_ceiling(load_preferences("val"))
-    assert 0.78 < ceiling < 0.83   # 0.8031 when the data was made; the notebook and benchmark quote it
+    assert 0.81 < ceiling < 0.86   # 0.8337 when the data was made; the notebook and benchmark quote it
 
 
-def test_cached_sampling_matches_the_full_forward():
+def test_sampling_gives_what_a_plain_loop_gives_and_stops_each_line_at_its_newline():
+    """The sampler stops running the model on finished lines; their text must not change for it."""
     model, tok = load_pretrained("shakespeare-char")
-    idx = torch.randint(65, (3, 20))
-    cache = []
-    logits = _logits_with_cache(model, idx[:, :12], 0, cache)
-    for t in range(12, 20):
-        logits = _logits_with_cache(model, idx[:, t:t + 1], t, cache)
-    with torch.no_grad():
-        torch.testing.assert_close(logits, model(idx)[0][:, -1], atol=1e-4, rtol=1e-4)
-    out = sample_completions(model, tok, ["ROMEO: my lord", "JULIET: my lor"[:14]], max_chars=10,
-                             generator=torch.Generator().manual_seed(0))
-    assert all(len(o) <= 10 and ("\n" not in o[:-1]) for o in out)
+    prompts = [p[:14] for p in ("ROMEO: my lord ", "JULIET: my lor", "KING: What say", "First Citizen:")] * 3
+    for temperature in (1.0, 0.7):
+        got = sample_completions(model, tok, prompts, max_chars=30, temperature=temperature,
+                                 generator=torch.Generator().manual_seed(3))
+        # The same draws, with every line run through the model at every step.
+        idx, gen = torch.tensor([tok.encode(p) for p in prompts]), torch.Generator().manual_seed(3)
+        with torch.no_grad():
+            for _ in range(30):
+                probs = torch.softmax(model(idx)[0][:, -1] / temperature, dim=-1)
+                idx = torch.cat([idx, torch.multinomial(probs, 1, generator=gen)], dim=1)
+        plain = [tok.decode(row[14:]) for row in idx.tolist()]
+        assert got == [t[: t.index("\n") + 1] if "\n" in t else t for t in plain]
+        assert any(g.endswith("\n") for g in got) and all(len(g) <= 30 and "\n" not in g[:-1] for g in got)
     with pytest.raises(ValueError):
         sample_completions(model, tok, ["ab", "abc"])
+
+
+def test_the_package_runs_no_attention_of_its_own():
+    """A KV cache is the `efficiency` assignment's exercise. A cached sampler must reach into each layer's
+    attention (its qkv projection); only the model's own definition may do that in the package."""
+    for path in sorted((REPO / "llmcourse").glob("*.py")):
+        if path.name != "pretrained.py":
+            source = path.read_text(encoding="utf-8")
+            assert ".qkv(" not in source and "scaled_dot_product_attention" not in source, path.name
 
 
 def test_preference_tensors_pad_on_the_right_and_mark_the_response():
