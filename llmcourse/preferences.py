@@ -24,7 +24,7 @@ penalty for repetition is needed. A line of no words scores 0. A reader can chec
 word is preferred 73% of the time (``sigmoid(1)``), two more 88%, three more 95%.
 
 A count rather than a share: with a share, a line of two real words ties a line of eight, and a
-model could please the labeller by saying almost nothing (the first version of this data, with a
+model could please the labeller by saying almost nothing (an earlier version of this data, with a
 share, taught DPO to write shorter lines). A count rewards saying more in real words, so a policy
 that pleases it may also do so by writing longer lines: the notebook measures both.
 
