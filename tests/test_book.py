@@ -58,3 +58,21 @@ def test_no_solution_or_hidden_test_anywhere_in_the_site(built_book):
         text = html_lib.unescape(re.sub(r"<[^>]+>", "", raw))
         leaked = [line for line in secrets if line in text]
         assert not leaked, f"{path.relative_to(built_book)} quotes solution or hidden-test lines: {leaked[:3]}"
+
+
+def test_every_formula_renders_as_math(built_book):
+    """MyST reads `$$ ... $$` as display math only as a block of its own: written straight after a line
+    of text, or inside a list item's sentence, it reaches the page as a literal `$$` and raw LaTeX.
+    Put a blank line before and after it."""
+    broken = []
+    for page in sorted(built_book.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        body = page.read_text(encoding="utf-8")
+        body = re.sub(r'<(span|div) class="math[^"]*">.*?</\1>', "", body, flags=re.S)
+        body = re.sub(r"<(pre|code|script|style|textarea)[^>]*>.*?</\1>", "", body, flags=re.S)
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", body))
+        if "$$" in text:
+            i = text.index("$$")
+            broken.append(f"{page.relative_to(built_book)}: ...{text[max(0, i - 60):i + 20]!r}")
+    assert not broken, broken
