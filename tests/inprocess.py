@@ -16,6 +16,7 @@ were; the course's hidden tests build what they test themselves.
 import contextlib
 import io
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import nbformat
@@ -156,3 +157,20 @@ def graded_with_answers(source, answers: dict[str, str], given: set[str], only=N
             elif name in given:
                 exec(compile(cell.source, f"<{name}>", "exec"), namespace)
     return results
+
+
+def failed_tests(source, answers: dict[str, str], given: set[str], only=None) -> dict[str, str]:
+    """The graded cells that fail, grade_id -> error, with ``answers`` in place of the source's
+    (:func:`graded_with_answers`); every graded cell must have run."""
+    results = graded_with_answers(source, answers, given, only)
+    tests = [grade_id(c) for c in source.cells if c.cell_type == "code" and is_test(c)]
+    assert set(results) == {t for t in tests if only is None or t in only}, f"graded cells that did not run: {results}"
+    return {name: outcome for name, outcome in results.items() if outcome != "ok"}
+
+
+def warnings_or_failures_of_the_reference(source, given: set[str]) -> dict[str, str]:
+    """The source's own answers graded with every warning raised as an error (a warning from a hidden
+    test would reach the student's feedback, quoting the hidden line): the graded cells that fail."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return failed_tests(source, {}, given)
