@@ -134,8 +134,8 @@ def preference_tensors(prompts, responses, tokenizer, pad_id: int = 0) -> dict[s
 def sample_completions(model, tokenizer, prompts, max_chars: int = RESPONSE_CHARS, temperature: float = 1.0,
                        generator: torch.Generator | None = None, stop: str = "\n") -> list[str]:
     """Sample one completion of each prompt (all of the same length) from ``model``: up to and
-    including the first ``stop`` character, at most ``max_chars`` characters. ``generator`` (on the
-    model's device) makes it reproducible. The model is put in eval mode.
+    including the first ``stop`` (one character), at most ``max_chars`` characters. ``generator``
+    (on the model's device) makes it reproducible. The model is put in eval mode.
 
     Each step runs the whole model on every line that has not yet written ``stop`` (no cache of keys
     and values: that is the `efficiency` assignment's exercise). A finished line still draws its
@@ -149,6 +149,8 @@ def sample_completions(model, tokenizer, prompts, max_chars: int = RESPONSE_CHAR
     idx = torch.tensor([tokenizer.encode(p) for p in prompts], device=device)
     if idx.shape[1] + max_chars > model.config.block_size:
         raise ValueError("prompt and completion do not fit in the model's block_size")
+    if len(stop) != 1:
+        raise ValueError(f"stop must be one character, not {stop!r}")
     stop_id = tokenizer.encode(stop)[0]
     writing = torch.ones(len(prompts), dtype=torch.bool, device=device)
     logits = torch.zeros(len(prompts), model.config.vocab_size, device=device)

@@ -98,8 +98,10 @@ def test_sampling_gives_what_a_plain_loop_gives_and_stops_each_line_at_its_newli
         plain = [tok.decode(row[14:]) for row in idx.tolist()]
         assert got == [t[: t.index("\n") + 1] if "\n" in t else t for t in plain]
         assert any(g.endswith("\n") for g in got) and all(len(g) <= 30 and "\n" not in g[:-1] for g in got)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="same length"):
         sample_completions(model, tok, ["ab", "abc"])
+    with pytest.raises(ValueError, match="one character"):
+        sample_completions(model, tok, ["ab"], stop="\n\n")
 
 
 def test_the_package_runs_no_attention_of_its_own():
