@@ -62,9 +62,7 @@ class InProcessNotebook:
 
         # What a kernel's namespace starts with, that the notebooks use.
         self.namespace = {"__name__": "__main__", "display": display}
-        previous = os.environ.get("NBGRADER_EXECUTION")
-        os.environ["NBGRADER_EXECUTION"] = "autograde"
-        try:
+        with as_the_autograder():
             cwd = os.getcwd()
             os.chdir(REPO / "solutions" / assignment_id)   # where a notebook's kernel starts
             try:
@@ -75,11 +73,6 @@ class InProcessNotebook:
                     plt.close("all")
             finally:
                 os.chdir(cwd)
-        finally:
-            if previous is None:
-                os.environ.pop("NBGRADER_EXECUTION", None)
-            else:
-                os.environ["NBGRADER_EXECUTION"] = previous
 
     def grade(self, mutant: Mutant | None = None, only: list[str] | None = None) -> Outcome:
         """Every test cell (or those named in ``only``, in the notebook's order), run after the answer
